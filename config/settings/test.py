@@ -1,0 +1,16 @@
+"""Settings for the test suite: the base settings with fast hashing and plain static storage.
+
+DATABASE_URL still decides the database, so the same suite runs on SQLite and PostgreSQL.
+"""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The manifest storage needs collectstatic; the test server serves files from the finders instead.
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

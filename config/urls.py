@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Assemble-to-Order: Administration"
+admin.site.site_title = "ATO administration"
+admin.site.index_title = "Master data"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="inventory:item-journal"), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("inventory/", include("inventory.urls")),
+    path("admin/", admin.site.urls),
+]

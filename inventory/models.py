@@ -1,0 +1,535 @@
+"""Inventory: items and their assembly BOMs, locations and bins, and the append-only item ledger.
+
+Spec sections 2 and 3. This app is the ground floor: it imports nothing from `assembly` or `sales`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+# Precision is defined once: quantities carry 5 decimals, amounts 2 (spec: "Data").
+QTY_DIGITS = 18
+QTY_PLACES = 5
+AMOUNT_DIGITS = 18
+AMOUNT_PLACES = 2
+ZERO = Decimal(0)
+
+
+def QuantityField(**kwargs) -> models.DecimalField:  # noqa: N802 - reads like a field class
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(max_digits=QTY_DIGITS, decimal_places=QTY_PLACES, **kwargs)
+
+
+def AmountField(**kwargs) -> models.DecimalField:  # noqa: N802
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES, **kwargs)
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """Back a TextChoices field with a database check, so no write can store a value outside it."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+MSG_ATO_NEEDS_ASSEMBLY = (
+    "Assembly Policy Assemble-to-Order requires Replenishment System Assembly."  # R-ITEM-1
+)
+MSG_BIN_OTHER_LOCATION = "Bin {bin} does not belong to location {location}."
+MSG_BIN_CODES_NEED_BIN_MANDATORY = "Bin codes can only be set when Bin Mandatory is on."
+MSG_BIN_MANDATORY_HAS_ENTRIES = (
+    "Bin Mandatory cannot be changed while item ledger entries exist at location {location}."
+)
+MSG_BIN_REQUIRED = "Bin Code must have a value at location {location}, which has Bin Mandatory."
+MSG_BIN_NOT_ALLOWED = "Bin Code must be blank at location {location}, which does not use bins."
+MSG_LEDGER_APPEND_ONLY = "Item ledger entries are append-only: post a correction instead."
+MSG_ITEM_BLOCKED = "Item {item} is blocked."  # R-ITEM-3
+
+
+# --------------------------------------------------------------------------------------------
+# Number series
+# --------------------------------------------------------------------------------------------
+
+
+class NoSeries(models.Model):
+    """One row per document number series (SO-00001, AO-00001, ...); see `numbering.next_no`."""
+
+    code = models.CharField("Code", max_length=20, unique=True)
+    prefix = models.CharField("Prefix", max_length=10)
+    width = models.PositiveSmallIntegerField("Digits", default=5)
+    last_no_used = models.PositiveIntegerField("Last No. Used", default=0)
+
+    class Meta:
+        verbose_name = "No. Series"
+        verbose_name_plural = "No. Series"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# --------------------------------------------------------------------------------------------
+# Items and BOMs
+# --------------------------------------------------------------------------------------------
+
+
+class ReplenishmentSystem(models.TextChoices):
+    PURCHASE = "PURCHASE", "Purchase"
+    ASSEMBLY = "ASSEMBLY", "Assembly"
+
+class AssemblyPolicy(models.TextChoices):
+    ASSEMBLE_TO_STOCK = "ATS", "Assemble-to-Stock"
+    ASSEMBLE_TO_ORDER = "ATO", "Assemble-to-Order"
+
+class Reserve(models.TextChoices):
+    NEVER = "NEVER", "Never"
+    OPTIONAL = "OPTIONAL", "Optional"
+    ALWAYS = "ALWAYS", "Always"
+
+
+class ItemQuerySet(models.QuerySet):
+    def with_inventory(self, *, location=None) -> ItemQuerySet:
+        """Annotate `inventory`: Σ Remaining Quantity of the item's open entries (spec I-4).
+
+        It sums open entries only (a partial index covers them), so an item's long closed history
+        costs nothing here.
+        """
+        entries = ItemLedgerEntry.objects.open().filter(item=models.OuterRef("pk"))
+        if location is not None:
+            entries = entries.filter(location=location)
+        total = entries.values("item").annotate(total=Sum("remaining_quantity")).values("total")
+        return self.annotate(
+            inventory=Coalesce(models.Subquery(total), ZERO, output_field=models.DecimalField())
+        )
+
+
+class Item(models.Model):
+    ReplenishmentSystem = ReplenishmentSystem
+    AssemblyPolicy = AssemblyPolicy
+    Reserve = Reserve
+
+    no = models.CharField("No.", max_length=20, unique=True)
+    description = models.CharField("Description", max_length=100, blank=True)
+    base_unit_of_measure = models.CharField("Base Unit of Measure", max_length=10, default="PCS")
+    unit_price = AmountField(verbose_name="Unit Price", validators=[MinValueValidator(ZERO)])
+    unit_cost = AmountField(verbose_name="Unit Cost", validators=[MinValueValidator(ZERO)])
+    replenishment_system = models.CharField(
+        "Replenishment System",
+        max_length=10,
+        choices=ReplenishmentSystem,
+        default=ReplenishmentSystem.PURCHASE,
+    )
+    assembly_policy = models.CharField(
+        "Assembly Policy",
+        max_length=3,
+        choices=AssemblyPolicy,
+        default=AssemblyPolicy.ASSEMBLE_TO_STOCK,
+    )
+    reserve = models.CharField("Reserve", max_length=10, choices=Reserve, default=Reserve.OPTIONAL)
+    blocked = models.BooleanField("Blocked", default=False)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["no"]
+        constraints = [
+            choices_constraint("replenishment_system", ReplenishmentSystem, "item_replenishment_valid"),
+            choices_constraint("assembly_policy", AssemblyPolicy, "item_assembly_policy_valid"),
+            choices_constraint("reserve", Reserve, "item_reserve_valid"),
+            models.CheckConstraint(  # R-ITEM-1
+                condition=~Q(assembly_policy="ATO") | Q(replenishment_system="ASSEMBLY"),
+                name="item_ato_requires_assembly",
+                violation_error_message=MSG_ATO_NEEDS_ASSEMBLY,
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(unit_cost__gte=0), name="item_amounts_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.no} {self.description}".strip()
+
+    def clean(self) -> None:
+        if (
+            self.assembly_policy == self.AssemblyPolicy.ASSEMBLE_TO_ORDER
+            and self.replenishment_system != self.ReplenishmentSystem.ASSEMBLY
+        ):
+            raise ValidationError({"assembly_policy": MSG_ATO_NEEDS_ASSEMBLY})
+
+    @property
+    def is_assemble_to_order(self) -> bool:
+        return self.assembly_policy == self.AssemblyPolicy.ASSEMBLE_TO_ORDER
+
+
+class BOMComponent(models.Model):
+    """One line of an item's assembly BOM (R-ITEM-2). Cycles are refused by `bom.check_no_cycle`."""
+
+    parent_item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, related_name="bom_components", verbose_name="Parent Item No."
+    )
+    line_no = models.PositiveIntegerField("Line No.", default=10000)
+    component_item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="used_in_boms", verbose_name="No."
+    )
+    quantity_per = QuantityField(verbose_name="Quantity per", default=Decimal(1))
+
+    class Meta:
+        verbose_name = "Assembly BOM component"
+        ordering = ["parent_item", "line_no", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity_per__gt=0), name="bom_quantity_per_positive"),
+            models.CheckConstraint(
+                condition=~Q(parent_item=models.F("component_item")), name="bom_not_own_component"
+            ),
+            models.UniqueConstraint(
+                fields=["parent_item", "component_item"], name="bom_component_once_per_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity_per.normalize()} × {self.component_item.no}"
+
+
+# --------------------------------------------------------------------------------------------
+# Locations and bins
+# --------------------------------------------------------------------------------------------
+
+
+class Location(models.Model):
+    code = models.CharField("Code", max_length=10, unique=True)
+    name = models.CharField("Name", max_length=100, blank=True)
+    bin_mandatory = models.BooleanField("Bin Mandatory", default=False)
+    require_pick = models.BooleanField("Require Pick", default=False)
+    to_assembly_bin = models.ForeignKey(
+        "Bin",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="To-Assembly Bin Code",
+    )
+    from_assembly_bin = models.ForeignKey(
+        "Bin",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="From-Assembly Bin Code",
+    )
+    asm_to_order_shpt_bin = models.ForeignKey(
+        "Bin",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Asm.-to-Order Shpt. Bin Code",
+    )
+
+    BIN_CODE_FIELDS = ("to_assembly_bin", "from_assembly_bin", "asm_to_order_shpt_bin")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bin_mandatory=True)
+                | Q(
+                    to_assembly_bin__isnull=True,
+                    from_assembly_bin__isnull=True,
+                    asm_to_order_shpt_bin__isnull=True,
+                ),
+                name="location_bin_codes_need_bin_mandatory",
+                violation_error_message=MSG_BIN_CODES_NEED_BIN_MANDATORY,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in self.BIN_CODE_FIELDS:
+            bin_ = getattr(self, field)
+            if bin_ is None:
+                continue
+            if not self.bin_mandatory:
+                errors[field] = MSG_BIN_CODES_NEED_BIN_MANDATORY
+            elif bin_.location_id != self.pk:
+                errors[field] = MSG_BIN_OTHER_LOCATION.format(bin=bin_.code, location=self.code)
+        if self.pk is not None:
+            was_mandatory = (
+                Location.objects.filter(pk=self.pk).values_list("bin_mandatory", flat=True).first()
+            )
+            if (
+                was_mandatory is not None
+                and was_mandatory != self.bin_mandatory
+                and ItemLedgerEntry.objects.filter(location_id=self.pk).exists()
+            ):
+                errors["bin_mandatory"] = MSG_BIN_MANDATORY_HAS_ENTRIES.format(location=self.code)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Bin(models.Model):
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="bins", verbose_name="Location Code"
+    )
+    code = models.CharField("Code", max_length=20)
+    description = models.CharField("Description", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["location__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "code"], name="bin_code_unique_per_location"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def validate_location_bin(*, location: Location, bin: Bin | None) -> None:
+    """A bin is required at Bin Mandatory locations, not allowed elsewhere, and must be the location's."""
+    if location.bin_mandatory and bin is None:
+        raise ValidationError({"bin": MSG_BIN_REQUIRED.format(location=location.code)})
+    if not location.bin_mandatory and bin is not None:
+        raise ValidationError({"bin": MSG_BIN_NOT_ALLOWED.format(location=location.code)})
+    if bin is not None and bin.location_id != location.pk:
+        raise ValidationError(
+            {"bin": MSG_BIN_OTHER_LOCATION.format(bin=bin.code, location=location.code)}
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The item ledger (append-only, R-INV-1 / R-INV-2)
+# --------------------------------------------------------------------------------------------
+
+
+class AppendOnlyError(Exception):
+    """Raised by any attempt to change or delete a posted ledger record (R-INV-1)."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: posted records are corrected by new entries, never edited."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(MSG_LEDGER_APPEND_ONLY)
+
+    def delete(self):
+        raise AppendOnlyError(MSG_LEDGER_APPEND_ONLY)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(MSG_LEDGER_APPEND_ONLY)
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnlyError(MSG_LEDGER_APPEND_ONLY)
+
+
+class AppendOnlyModel(models.Model):
+    """A model whose rows, once inserted, are never saved again nor deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(MSG_LEDGER_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(MSG_LEDGER_APPEND_ONLY)
+
+
+class EntryType(models.TextChoices):
+    POSITIVE_ADJMT = "POS_ADJ", "Positive Adjmt."
+    NEGATIVE_ADJMT = "NEG_ADJ", "Negative Adjmt."
+    SALE = "SALE", "Sale"
+    ASSEMBLY_CONSUMPTION = "ASM_CONS", "Assembly Consumption"
+    ASSEMBLY_OUTPUT = "ASM_OUT", "Assembly Output"
+
+class DocumentType(models.TextChoices):
+    ITEM_JOURNAL = "ITEM_JNL", "Item Journal"
+    SALES_SHIPMENT = "SALES_SHPT", "Sales Shipment"
+    POSTED_ASSEMBLY = "POSTED_ASM", "Posted Assembly"
+
+
+class ItemLedgerEntryQuerySet(AppendOnlyQuerySet):
+    def open(self) -> ItemLedgerEntryQuerySet:
+        """Inbound entries with Remaining Quantity > 0 (served by the partial index `ile_open`)."""
+        return self.filter(remaining_quantity__gt=0)
+
+    def inventory(self) -> Decimal:
+        """Σ quantity over the queryset (= Σ remaining of its open entries, spec I-4)."""
+        return self.aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
+
+    def _lower_remaining(self, new_remaining: dict[int, Decimal]) -> None:
+        """The one write the ledger allows after insert: an inbound entry's Remaining Quantity
+        falls as outbound entries are applied to it. Only `inventory.services.posting` calls it.
+        """
+        if not new_remaining:
+            return
+        whens = [models.When(pk=pk, then=models.Value(qty)) for pk, qty in new_remaining.items()]
+        super(AppendOnlyQuerySet, self.filter(pk__in=new_remaining)).update(
+            remaining_quantity=models.Case(*whens, output_field=self.model._meta.get_field("remaining_quantity"))
+        )
+
+
+class ItemLedgerEntry(AppendOnlyModel):
+    EntryType = EntryType
+    DocumentType = DocumentType
+
+    entry_no = models.BigAutoField("Entry No.", primary_key=True)
+    posting_date = models.DateField("Posting Date")
+    entry_type = models.CharField("Entry Type", max_length=10, choices=EntryType)
+    document_type = models.CharField("Document Type", max_length=10, choices=DocumentType)
+    document_no = models.CharField("Document No.", max_length=20)
+    document_line_no = models.PositiveIntegerField("Document Line No.", default=0)
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name="Item No."
+    )
+    description = models.CharField("Description", max_length=100, blank=True)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name="Location Code"
+    )
+    bin = models.ForeignKey(
+        Bin,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name="Bin Code",
+    )
+    quantity = QuantityField(verbose_name="Quantity")
+    remaining_quantity = QuantityField(verbose_name="Remaining Quantity")
+    cost_amount = AmountField(verbose_name="Cost Amount (Actual)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ItemLedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Item Ledger Entry"
+        verbose_name_plural = "Item Ledger Entries"
+        ordering = ["-entry_no"]
+        indexes = [
+            # What an item's figures cost must not grow with its closed history (spec 14, issue 4):
+            # open entries are found through this partial index.
+            models.Index(
+                fields=["item", "location", "bin", "entry_no"],
+                condition=Q(remaining_quantity__gt=0),
+                name="ile_open",
+            ),
+            models.Index(fields=["item", "location", "posting_date"], name="ile_item_location_date"),
+            models.Index(fields=["document_no"], name="ile_document_no"),
+        ]
+        constraints = [
+            choices_constraint("entry_type", EntryType, "ile_entry_type_valid"),
+            choices_constraint("document_type", DocumentType, "ile_document_type_valid"),
+            models.CheckConstraint(condition=~Q(quantity=0), name="ile_quantity_not_zero"),
+            # I-1: 0 <= Remaining <= Quantity for inbound entries; outbound entries carry none.
+            models.CheckConstraint(
+                condition=(Q(quantity__gt=0) & Q(remaining_quantity__gte=0) & Q(remaining_quantity__lte=models.F("quantity")))
+                | (Q(quantity__lt=0) & Q(remaining_quantity=0)),
+                name="ile_remaining_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_no}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.remaining_quantity > 0
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:ledger-entries") + f"?item={self.item_id}"
+
+
+class ItemApplicationEntry(AppendOnlyModel):
+    """Which inbound entry an outbound entry took its quantity from (R-INV-2)."""
+
+    outbound_entry = models.ForeignKey(
+        ItemLedgerEntry, on_delete=models.PROTECT, related_name="applications_out"
+    )
+    inbound_entry = models.ForeignKey(
+        ItemLedgerEntry, on_delete=models.PROTECT, related_name="applications_in"
+    )
+    quantity = QuantityField(verbose_name="Quantity")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Item Application Entry"
+        verbose_name_plural = "Item Application Entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="application_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outbound_entry_id} ← {self.inbound_entry_id}: {self.quantity}"
+
+
+# --------------------------------------------------------------------------------------------
+# The item journal (R-INV-4)
+# --------------------------------------------------------------------------------------------
+
+
+class JournalEntryType(models.TextChoices):
+    POSITIVE_ADJMT = EntryType.POSITIVE_ADJMT.value, "Positive Adjmt."
+    NEGATIVE_ADJMT = EntryType.NEGATIVE_ADJMT.value, "Negative Adjmt."
+
+
+class ItemJournalLine(models.Model):
+    """A draft line of a user's item journal; Post turns all of them into ledger entries."""
+
+    EntryType = JournalEntryType
+
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.CASCADE, related_name="item_journal_lines"
+    )
+    entry_type = models.CharField(
+        "Entry Type", max_length=10, choices=JournalEntryType, default=JournalEntryType.POSITIVE_ADJMT
+    )
+    posting_date = models.DateField("Posting Date")
+    document_no = models.CharField("Document No.", max_length=20, blank=True)
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="journal_lines", verbose_name="Item No."
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="journal_lines", verbose_name="Location Code"
+    )
+    bin = models.ForeignKey(
+        Bin,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal_lines",
+        verbose_name="Bin Code",
+    )
+    quantity = QuantityField(verbose_name="Quantity")
+    unit_cost = AmountField(verbose_name="Unit Cost")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            choices_constraint("entry_type", JournalEntryType, "journal_entry_type_valid"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="journal_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="journal_unit_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_entry_type_display()} {self.quantity} {self.item.no}"
+
+    def clean(self) -> None:
+        if self.item_id and self.item.blocked:
+            raise ValidationError({"item": MSG_ITEM_BLOCKED.format(item=self.item.no)})
+        if self.location_id:
+            validate_location_bin(location=self.location, bin=self.bin)
+
+    @property
+    def signed_quantity(self) -> Decimal:
+        if self.entry_type == JournalEntryType.NEGATIVE_ADJMT:
+            return -self.quantity
+        return self.quantity

@@ -529,6 +529,10 @@ class ItemJournalLine(models.Model):
             validate_location_bin(location=self.location, bin=self.bin)
 
     @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+    @property
     def signed_quantity(self) -> Decimal:
         if self.entry_type == JournalEntryType.NEGATIVE_ADJMT:
             return -self.quantity

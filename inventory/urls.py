@@ -6,5 +6,9 @@ app_name = "inventory"
 
 urlpatterns = [
     path("item-journal/", views.item_journal, name="item-journal"),
+    path("item-journal/lines/", views.journal_line_add, name="journal-line-add"),
+    path("item-journal/lines/<int:pk>/", views.journal_line_change, name="journal-line-change"),
+    path("item-journal/lines/<int:pk>/delete/", views.journal_line_delete, name="journal-line-delete"),
+    path("item-journal/post/", views.journal_post, name="journal-post"),
     path("item-ledger-entries/", views.ledger_entries, name="ledger-entries"),
 ]

@@ -1,9 +1,143 @@
+"""Item Journal and Item Ledger Entries pages (R-INV-4, R-INV-5).
+
+Each page is one template; the regions that HTMX swaps are partials in it, rendered on their own when
+the request comes from htmx and as part of the full page otherwise, from the same context builder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .forms import ItemJournalLineForm, LedgerFilterForm
+from .models import ItemJournalLine, ItemLedgerEntry
+from .services.journal import post_item_journal
+from .services.posting import InsufficientInventoryError
+
+JOURNAL_TEMPLATE = "inventory/item_journal.html"
+LEDGER_TEMPLATE = "inventory/ledger_entries.html"
+MSG_POSTED = "The journal lines were successfully posted ({count} item ledger entries, document {document})."
+LEDGER_PAGE_SIZE = 50
 
 
+def _is_partial_request(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _journal_context(
+    request: HttpRequest,
+    *,
+    new_form: ItemJournalLineForm | None = None,
+    edit_form: ItemJournalLineForm | None = None,
+    post_errors: list[str] | None = None,
+) -> dict[str, Any]:
+    lines = (
+        ItemJournalLine.objects.filter(user=request.user)
+        .select_related("item", "location", "bin")
+        .order_by("pk")
+    )
+    return {
+        "title": "Item Journal",
+        "nav": "item-journal",
+        "lines": lines,
+        "new_form": new_form or ItemJournalLineForm(user=request.user, prefix="new"),
+        "edit_form": edit_form,
+        "editing_pk": edit_form.instance.pk if edit_form else None,
+        "post_errors": post_errors or [],
+    }
+
+
+def _render_journal(request: HttpRequest, status: int = 200, **kwargs) -> HttpResponse:
+    template = JOURNAL_TEMPLATE
+    if _is_partial_request(request):
+        template += "#journal-lines"
+    return render(request, template, _journal_context(request, **kwargs), status=status)
+
+
+@require_GET
 def item_journal(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("todo")
+    edit_pk = request.GET.get("edit")
+    edit_form = None
+    if edit_pk and edit_pk.isdigit():
+        line = ItemJournalLine.objects.filter(user=request.user, pk=edit_pk).first()
+        if line is not None:
+            edit_form = ItemJournalLineForm(instance=line, user=request.user, prefix=f"line-{line.pk}")
+    return _render_journal(request, edit_form=edit_form)
 
 
+@require_POST
+def journal_line_add(request: HttpRequest) -> HttpResponse:
+    form = ItemJournalLineForm(request.POST, user=request.user, prefix="new")
+    if not form.is_valid():
+        return _render_journal(request, new_form=form, status=422)
+    form.save()
+    if not _is_partial_request(request):
+        return redirect("inventory:item-journal")
+    return _render_journal(request)
+
+
+@require_http_methods(["POST"])
+def journal_line_change(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_object_or_404(ItemJournalLine, user=request.user, pk=pk)
+    form = ItemJournalLineForm(request.POST, instance=line, user=request.user, prefix=f"line-{pk}")
+    if not form.is_valid():
+        return _render_journal(request, edit_form=form, status=422)
+    form.save()
+    if not _is_partial_request(request):
+        return redirect("inventory:item-journal")
+    return _render_journal(request)
+
+
+@require_POST
+def journal_line_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(ItemJournalLine, user=request.user, pk=pk).delete()
+    if not _is_partial_request(request):
+        return redirect("inventory:item-journal")
+    return _render_journal(request)
+
+
+@require_POST
+def journal_post(request: HttpRequest) -> HttpResponse:
+    try:
+        entries = post_item_journal(user=request.user)
+    except InsufficientInventoryError as exc:
+        return _render_journal(request, post_errors=exc.messages, status=422)
+    except ValidationError as exc:
+        return _render_journal(request, post_errors=exc.messages, status=422)
+    messages.success(
+        request, MSG_POSTED.format(count=len(entries), document=entries[0].document_no if entries else "")
+    )
+    return redirect("inventory:item-journal")
+
+
+@require_GET
 def ledger_entries(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("todo")
+    form = LedgerFilterForm(request.GET or None)
+    entries = ItemLedgerEntry.objects.select_related("item", "location", "bin").order_by("-entry_no")
+    if form.is_valid():
+        if form.cleaned_data["item"]:
+            entries = entries.filter(item=form.cleaned_data["item"])
+        if form.cleaned_data["location"]:
+            entries = entries.filter(location=form.cleaned_data["location"])
+        if form.cleaned_data["open_only"]:
+            entries = entries.open()
+    elif form.is_bound:
+        entries = entries.none()
+    page = Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "title": "Item Ledger Entries",
+        "nav": "ledger-entries",
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    template = LEDGER_TEMPLATE + ("#ledger-table" if _is_partial_request(request) else "")
+    return render(request, template, context)

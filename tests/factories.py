@@ -23,7 +23,7 @@ class UserFactory(DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
     class Params:
         staff = factory.Trait(is_staff=True, is_superuser=True)

@@ -1,0 +1,39 @@
+"""The demo data: idempotent, posted through the journal, and shaped as issue 2 asks."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from inventory.models import BOMComponent, Item, ItemLedgerEntry, Location
+from sales.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_is_idempotent_and_prints_the_login(capsys):
+    call_command("load_demo")
+    counts = (Item.objects.count(), ItemLedgerEntry.objects.count(), Customer.objects.count())
+    call_command("load_demo")
+    assert (Item.objects.count(), ItemLedgerEntry.objects.count(), Customer.objects.count()) == counts
+    out = capsys.readouterr().out
+    assert out.count("Demo login: admin / admin") == 2
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser and admin.check_password("admin")
+
+
+def test_demo_has_the_shapes_the_flow_needs():
+    call_command("load_demo")
+    ato = Item.objects.get(no="WS-CUSTOM")
+    assert ato.is_assemble_to_order
+    # Two-level BOM: one of the ATO item's components has a BOM of its own.
+    assert BOMComponent.objects.filter(
+        parent_item__in=ato.bom_components.values("component_item"),
+    ).exists()
+    assert Item.objects.filter(assembly_policy="ATS", replenishment_system="ASSEMBLY").exists()
+    silver = Location.objects.get(code="SILVER")
+    assert silver.bin_mandatory and silver.require_pick
+    assert silver.to_assembly_bin and silver.from_assembly_bin and silver.asm_to_order_shpt_bin
+    assert not Location.objects.get(code="MAIN").bin_mandatory
+    # The seed's situation: 3 units of the ATO item back in stock.
+    assert Item.objects.with_inventory().get(no="WS-CUSTOM").inventory == 3
+    assert ItemLedgerEntry.objects.filter(document_type="ITEM_JNL").count() == ItemLedgerEntry.objects.count()

@@ -38,8 +38,13 @@ class CodeField(forms.ModelChoiceField):
 
 
 def quantity_field(label: str, **kwargs) -> forms.DecimalField:
+    """A quantity typed into a grid cell: a text input, so the server's message explains bad input."""
     return forms.DecimalField(
-        label=label, max_digits=QTY_DIGITS, decimal_places=QTY_PLACES, localize=False, **kwargs
+        label=label,
+        max_digits=QTY_DIGITS,
+        decimal_places=QTY_PLACES,
+        widget=forms.TextInput(attrs={"class": "qty", "inputmode": "decimal", "autocomplete": "off"}),
+        **kwargs,
     )
 
 
@@ -60,6 +65,7 @@ class ItemJournalLineForm(forms.ModelForm):
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_PLACES,
         help_text="Blank takes the item's Unit Cost.",
+        widget=forms.TextInput(attrs={"class": "qty", "inputmode": "decimal", "autocomplete": "off"}),
     )
 
     class Meta:
@@ -78,8 +84,12 @@ class ItemJournalLineForm(forms.ModelForm):
         self.form_id = f"{self.prefix or 'line'}-form"
         for field in self.fields.values():
             field.widget.attrs.update({"form": self.form_id, "aria-label": field.label})
-        self.fields["quantity"].widget.attrs.update({"class": "qty", "inputmode": "decimal"})
-        self.fields["unit_cost"].widget.attrs.update({"class": "qty", "inputmode": "decimal"})
+
+    def autofocus(self) -> ItemJournalLineForm:
+        """Put the cursor where the user continues: the first cell in error, else Item No."""
+        target = next((name for name in self.fields if name in self.errors), "item")
+        self.fields[target].widget.attrs["autofocus"] = True
+        return self
 
     def clean(self):
         cleaned = super().clean()

@@ -42,11 +42,13 @@ def _journal_context(
         .select_related("item", "location", "bin")
         .order_by("pk")
     )
+    new_form = new_form or ItemJournalLineForm(user=request.user, prefix="new")
+    (edit_form or new_form).autofocus()
     return {
         "title": "Item Journal",
         "nav": "item-journal",
         "lines": lines,
-        "new_form": new_form or ItemJournalLineForm(user=request.user, prefix="new"),
+        "new_form": new_form,
         "edit_form": edit_form,
         "editing_pk": edit_form.instance.pk if edit_form else None,
         "post_errors": post_errors or [],

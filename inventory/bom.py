@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 
 from .models import BOMComponent, Item
 
-MSG_BOM_CYCLE = "{component} cannot be a component of {parent}: {parent} is already used in the BOM of {component}."
+MSG_BOM_CYCLE = (
+    "{component} cannot be a component of {parent}: {parent} is already used in the BOM of {component}."
+)
 MSG_BOM_OWN_COMPONENT = "An item cannot be a component of itself."
 
 
@@ -30,9 +32,7 @@ def check_no_cycle(*, parent: Item, components: Iterable[Item]) -> None:
                 )
             )
             if parent.pk in below:
-                errors.append(
-                    ValidationError(MSG_BOM_CYCLE.format(component=component.no, parent=parent.no))
-                )
+                errors.append(ValidationError(MSG_BOM_CYCLE.format(component=component.no, parent=parent.no)))
                 break
             frontier = below - seen
             seen |= below

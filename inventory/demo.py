@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .models import BOMComponent, Bin, Item, ItemJournalLine, ItemLedgerEntry, Location
+from .models import Bin, BOMComponent, Item, ItemJournalLine, ItemLedgerEntry, Location
 from .services.journal import post_item_journal
 
 ASSEMBLY, PURCHASE = Item.ReplenishmentSystem.ASSEMBLY, Item.ReplenishmentSystem.PURCHASE
@@ -150,8 +150,12 @@ def load_demo_data() -> dict[str, int]:
     loader, _ = get_user_model().objects.get_or_create(
         username=LOADER_USERNAME, defaults={"is_active": False}
     )
-    posted = _post(OPENING_STOCK, document_no=OPENING_DOCUMENT, items=items, locations=locations, loader=loader)
-    posted += _post(RETURNED_STOCK, document_no=RETURN_DOCUMENT, items=items, locations=locations, loader=loader)
+    posted = _post(
+        OPENING_STOCK, document_no=OPENING_DOCUMENT, items=items, locations=locations, loader=loader
+    )
+    posted += _post(
+        RETURNED_STOCK, document_no=RETURN_DOCUMENT, items=items, locations=locations, loader=loader
+    )
     return {"items": len(items), "customers": len(CUSTOMERS), "entries_posted": posted}
 
 
@@ -160,8 +164,7 @@ def ensure_demo_admin(*, username: str, password: str) -> bool:
 
     An existing user keeps the password someone may have changed it to.
     """
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
+    user, created = get_user_model().objects.get_or_create(
         username=username, defaults={"is_staff": True, "is_superuser": True}
     )
     if created:

@@ -105,6 +105,7 @@ class ItemJournalLineForm(forms.ModelForm):
             cleaned["unit_cost"] = cleaned["item"].unit_cost
         return cleaned
 
+
 class LedgerFilterForm(forms.Form):
     item = CodeField(
         Item.objects.all(), to_field_name="no", not_found=MSG_NO_ITEM, label="Item No.", required=False
@@ -117,4 +118,3 @@ class LedgerFilterForm(forms.Form):
         required=False,
     )
     open_only = forms.BooleanField(label="Open entries only", required=False)
-

@@ -12,7 +12,6 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 # Precision is defined once: quantities carry 5 decimals, amounts 2 (spec: "Data").
 QTY_DIGITS = 18
@@ -81,9 +80,11 @@ class ReplenishmentSystem(models.TextChoices):
     PURCHASE = "PURCHASE", "Purchase"
     ASSEMBLY = "ASSEMBLY", "Assembly"
 
+
 class AssemblyPolicy(models.TextChoices):
     ASSEMBLE_TO_STOCK = "ATS", "Assemble-to-Stock"
     ASSEMBLE_TO_ORDER = "ATO", "Assemble-to-Order"
+
 
 class Reserve(models.TextChoices):
     NEVER = "NEVER", "Never"
@@ -181,12 +182,20 @@ class BOMComponent(models.Model):
         verbose_name = "Assembly BOM component"
         ordering = ["parent_item", "line_no", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity_per__gt=0), name="bom_quantity_per_positive"),
             models.CheckConstraint(
-                condition=~Q(parent_item=models.F("component_item")), name="bom_not_own_component"
+                condition=Q(quantity_per__gt=0),
+                name="bom_quantity_per_positive",
+                violation_error_message="Quantity per must be greater than 0.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent_item=models.F("component_item")),
+                name="bom_not_own_component",
+                violation_error_message="An item cannot be a component of itself.",
             ),
             models.UniqueConstraint(
-                fields=["parent_item", "component_item"], name="bom_component_once_per_parent"
+                fields=["parent_item", "component_item"],
+                name="bom_component_once_per_parent",
+                violation_error_message="This component is already in the BOM.",
             ),
         ]
 
@@ -297,9 +306,7 @@ def validate_location_bin(*, location: Location, bin: Bin | None) -> None:
     if not location.bin_mandatory and bin is not None:
         raise ValidationError({"bin": MSG_BIN_NOT_ALLOWED.format(location=location.code)})
     if bin is not None and bin.location_id != location.pk:
-        raise ValidationError(
-            {"bin": MSG_BIN_OTHER_LOCATION.format(bin=bin.code, location=location.code)}
-        )
+        raise ValidationError({"bin": MSG_BIN_OTHER_LOCATION.format(bin=bin.code, location=location.code)})
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,6 +356,7 @@ class EntryType(models.TextChoices):
     ASSEMBLY_CONSUMPTION = "ASM_CONS", "Assembly Consumption"
     ASSEMBLY_OUTPUT = "ASM_OUT", "Assembly Output"
 
+
 class DocumentType(models.TextChoices):
     ITEM_JOURNAL = "ITEM_JNL", "Item Journal"
     SALES_SHIPMENT = "SALES_SHPT", "Sales Shipment"
@@ -372,7 +380,9 @@ class ItemLedgerEntryQuerySet(AppendOnlyQuerySet):
             return
         whens = [models.When(pk=pk, then=models.Value(qty)) for pk, qty in new_remaining.items()]
         super(AppendOnlyQuerySet, self.filter(pk__in=new_remaining)).update(
-            remaining_quantity=models.Case(*whens, output_field=self.model._meta.get_field("remaining_quantity"))
+            remaining_quantity=models.Case(
+                *whens, output_field=self.model._meta.get_field("remaining_quantity")
+            )
         )
 
 
@@ -429,7 +439,11 @@ class ItemLedgerEntry(AppendOnlyModel):
             models.CheckConstraint(condition=~Q(quantity=0), name="ile_quantity_not_zero"),
             # I-1: 0 <= Remaining <= Quantity for inbound entries; outbound entries carry none.
             models.CheckConstraint(
-                condition=(Q(quantity__gt=0) & Q(remaining_quantity__gte=0) & Q(remaining_quantity__lte=models.F("quantity")))
+                condition=(
+                    Q(quantity__gt=0)
+                    & Q(remaining_quantity__gte=0)
+                    & Q(remaining_quantity__lte=models.F("quantity"))
+                )
                 | (Q(quantity__lt=0) & Q(remaining_quantity=0)),
                 name="ile_remaining_within_quantity",
             ),
@@ -442,18 +456,21 @@ class ItemLedgerEntry(AppendOnlyModel):
     def is_open(self) -> bool:
         return self.remaining_quantity > 0
 
-    def get_absolute_url(self) -> str:
-        return reverse("inventory:ledger-entries") + f"?item={self.item_id}"
-
 
 class ItemApplicationEntry(AppendOnlyModel):
     """Which inbound entry an outbound entry took its quantity from (R-INV-2)."""
 
     outbound_entry = models.ForeignKey(
-        ItemLedgerEntry, on_delete=models.PROTECT, related_name="applications_out"
+        ItemLedgerEntry,
+        on_delete=models.PROTECT,
+        related_name="applications_out",
+        verbose_name="Outbound Item Entry No.",
     )
     inbound_entry = models.ForeignKey(
-        ItemLedgerEntry, on_delete=models.PROTECT, related_name="applications_in"
+        ItemLedgerEntry,
+        on_delete=models.PROTECT,
+        related_name="applications_in",
+        verbose_name="Inbound Item Entry No.",
     )
     quantity = QuantityField(verbose_name="Quantity")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -486,9 +503,7 @@ class ItemJournalLine(models.Model):
 
     EntryType = JournalEntryType
 
-    user = models.ForeignKey(
-        "auth.User", on_delete=models.CASCADE, related_name="item_journal_lines"
-    )
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="item_journal_lines")
     entry_type = models.CharField(
         "Entry Type", max_length=10, choices=JournalEntryType, default=JournalEntryType.POSITIVE_ADJMT
     )
@@ -537,3 +552,94 @@ class ItemJournalLine(models.Model):
         if self.entry_type == JournalEntryType.NEGATIVE_ADJMT:
             return -self.quantity
         return self.quantity
+
+
+# --------------------------------------------------------------------------------------------
+# Reservations (spec section 7)
+# --------------------------------------------------------------------------------------------
+
+
+class ReservationQuerySet(models.QuerySet):
+    def on_entries(self) -> ReservationQuerySet:
+        return self.filter(item_ledger_entry__isnull=False)
+
+    def on_assembly_orders(self) -> ReservationQuerySet:
+        return self.filter(assembly_order__isnull=False)
+
+    def total(self) -> Decimal:
+        return self.aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
+
+
+class Reservation(models.Model):
+    """Ties one demand to one supply for a positive quantity.
+
+    Demand: a sales line (later also an assembly component line). Supply: an inbound item ledger entry
+    or an assembly order's remaining quantity. `binding` marks the order-to-order link between a sales
+    line and its linked assembly order (R-RES-1): it follows the line and cannot be cancelled.
+    Upper apps' models are referenced by name only; inventory imports neither of them.
+    """
+
+    sales_line = models.ForeignKey(
+        "sales.SalesLine",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name="Sales Line",
+    )
+    item_ledger_entry = models.ForeignKey(
+        ItemLedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name="Item Ledger Entry",
+    )
+    assembly_order = models.ForeignKey(
+        "assembly.AssemblyHeader",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name="Assembly Order",
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="reservations")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="reservations")
+    quantity = QuantityField(verbose_name="Quantity")
+    binding = models.BooleanField("Binding (Order-to-Order)", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["item", "location"], name="reservation_item_location"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_positive"),
+            models.CheckConstraint(condition=Q(sales_line__isnull=False), name="reservation_has_demand"),
+            models.CheckConstraint(  # exactly one supply
+                condition=Q(item_ledger_entry__isnull=False, assembly_order__isnull=True)
+                | Q(item_ledger_entry__isnull=True, assembly_order__isnull=False),
+                name="reservation_has_one_supply",
+            ),
+            models.CheckConstraint(
+                condition=Q(binding=False) | Q(assembly_order__isnull=False),
+                name="reservation_binding_is_on_an_assembly_order",
+            ),
+            models.UniqueConstraint(
+                fields=["sales_line"], condition=Q(binding=True), name="reservation_one_binding_per_line"
+            ),
+            models.UniqueConstraint(
+                fields=["assembly_order"], condition=Q(binding=True), name="reservation_one_binding_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        supply = (
+            f"ILE {self.item_ledger_entry_id}"
+            if self.item_ledger_entry_id
+            else f"AO {self.assembly_order_id}"
+        )
+        return f"{self.quantity} of {self.item_id} for line {self.sales_line_id} from {supply}"

@@ -1,6 +1,18 @@
-"""Sales: customers now; sales orders, lines and the assemble-to-order link follow (spec 4-5)."""
+"""Sales: customers, sales orders and lines, and the assemble-to-order link (spec 4-5).
+
+Sales stands on inventory and assembly: a line points at its linked assembly order, never the reverse.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
 
 from django.db import models
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from inventory.models import ZERO, AmountField, Item, QuantityField, Reservation
 
 
 class Customer(models.Model):
@@ -23,3 +35,146 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.no} {self.name}"
+
+
+class SalesStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    RELEASED = "RELEASED", "Released"
+    COMPLETED = "COMPLETED", "Completed"
+
+
+class SalesHeader(models.Model):
+    """A sales order (spec section 4)."""
+
+    Status = SalesStatus
+
+    no = models.CharField("No.", max_length=20, unique=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="sales_orders", verbose_name="Customer No."
+    )
+    order_date = models.DateField("Order Date")
+    posting_date = models.DateField("Posting Date")
+    shipment_date = models.DateField("Shipment Date")
+    location = models.ForeignKey(
+        "inventory.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sales_orders",
+        verbose_name="Location Code",
+    )
+    status = models.CharField("Status", max_length=10, choices=SalesStatus, default=SalesStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Sales Order"
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=SalesStatus.values), name="so_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.no
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:order-card", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SalesStatus.OPEN
+
+
+class SalesLineQuerySet(models.QuerySet):
+    def with_reserved_quantity(self) -> SalesLineQuerySet:
+        """Annotate `reserved_quantity` = Σ the line's reservations, binding included (R-RES-2)."""
+        total = (
+            Reservation.objects.filter(sales_line=models.OuterRef("pk"))
+            .values("sales_line")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return self.annotate(
+            reserved_quantity=Coalesce(models.Subquery(total), ZERO, output_field=models.DecimalField())
+        )
+
+
+class SalesLine(models.Model):
+    """A sales order line; its Qty. to Assemble to Order drives a linked assembly order (spec 5)."""
+
+    header = models.ForeignKey(SalesHeader, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField("Line No.")
+    item = models.ForeignKey(
+        "inventory.Item", on_delete=models.PROTECT, related_name="sales_lines", verbose_name="No."
+    )
+    description = models.CharField("Description", max_length=100, blank=True)
+    location = models.ForeignKey(
+        "inventory.Location",
+        on_delete=models.PROTECT,
+        related_name="sales_lines",
+        verbose_name="Location Code",
+    )
+    bin = models.ForeignKey(
+        "inventory.Bin",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sales_lines",
+        verbose_name="Bin Code",
+    )
+    quantity = QuantityField(verbose_name="Quantity")
+    qty_to_assemble_to_order = QuantityField(verbose_name="Qty. to Assemble to Order")
+    qty_to_ship = QuantityField(verbose_name="Qty. to Ship")
+    quantity_shipped = QuantityField(verbose_name="Quantity Shipped")
+    qty_to_invoice = QuantityField(verbose_name="Qty. to Invoice")
+    quantity_invoiced = QuantityField(verbose_name="Quantity Invoiced")
+    shipment_date = models.DateField("Shipment Date")
+    unit_price = AmountField(verbose_name="Unit Price")
+    reserve = models.CharField("Reserve", max_length=10, choices=Item.Reserve, default=Item.Reserve.OPTIONAL)
+    assembly_order = models.OneToOneField(
+        "assembly.AssemblyHeader",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sales_line",
+        verbose_name="Assembly Order",
+    )
+
+    objects = SalesLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["header", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["header", "line_no"], name="sales_line_no_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0)
+                & models.Q(quantity_shipped__gte=0)
+                & models.Q(quantity__gte=models.F("quantity_shipped")),
+                name="sales_line_quantity_covers_shipped",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(qty_to_ship__gte=0)
+                & models.Q(qty_to_ship__lte=models.F("quantity") - models.F("quantity_shipped")),
+                name="sales_line_qty_to_ship_within_outstanding",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(qty_to_assemble_to_order__gte=0), name="sales_line_qato_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reserve__in=Item.Reserve.values), name="sales_line_reserve_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header.no} {self.line_no}"
+
+    @property
+    def outstanding_quantity(self) -> Decimal:
+        return self.quantity - self.quantity_shipped
+
+    @property
+    def line_amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+    @property
+    def stock_part(self) -> Decimal:
+        return self.quantity - self.qty_to_assemble_to_order

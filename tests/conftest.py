@@ -18,7 +18,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil
 
 
 def pytest_collection_modifyitems(config, items):
-    skip_browser = pytest.mark.skip(reason="no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
+    skip_browser = pytest.mark.skip(
+        reason="no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"
+    )
     for item in items:
         if "browser" in item.keywords and not CHROMIUM:
             item.add_marker(skip_browser)

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from inventory.models import BOMComponent, Bin, Item, ItemJournalLine, ItemLedgerEntry, Location
+from inventory.models import Bin, BOMComponent, Item, ItemJournalLine, ItemLedgerEntry, Location
 from inventory.services.posting import EntryToPost, post_item_entries
 from sales.models import Customer
 

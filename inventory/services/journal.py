@@ -36,8 +36,7 @@ def post_item_journal(*, user: AbstractBaseUser) -> list[ItemLedgerEntry]:
                 line.clean()
             except ValidationError as exc:
                 errors += [
-                    MSG_LINE_ERROR.format(n=n, item=line.item.no, error=message)
-                    for message in exc.messages
+                    MSG_LINE_ERROR.format(n=n, item=line.item.no, error=message) for message in exc.messages
                 ]
         if errors:
             raise ValidationError(errors)

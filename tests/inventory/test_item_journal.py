@@ -60,9 +60,7 @@ def main():
 
 def test_r_inv_4_post_posts_all_lines_and_clears_the_journal(user, part_a, main):
     ItemJournalLineFactory(user=user, item=part_a, location=main, quantity=Decimal(20))
-    ItemJournalLineFactory(
-        user=user, item=part_a, location=main, quantity=Decimal(5), entry_type="NEG_ADJ"
-    )
+    ItemJournalLineFactory(user=user, item=part_a, location=main, quantity=Decimal(5), entry_type="NEG_ADJ")
     other_users_line = ItemJournalLineFactory(item=part_a, location=main, quantity=Decimal(1))
 
     entries = post_item_journal(user=user)
@@ -77,9 +75,7 @@ def test_r_inv_4_post_posts_all_lines_and_clears_the_journal(user, part_a, main)
 def test_r_inv_4_an_error_leaves_journal_and_ledger_untouched(user, part_a, main):
     post_stock(part_a, main, 3)
     ItemJournalLineFactory(user=user, item=part_a, location=main, quantity=Decimal(10))
-    ItemJournalLineFactory(
-        user=user, item=part_a, location=main, quantity=Decimal(20), entry_type="NEG_ADJ"
-    )
+    ItemJournalLineFactory(user=user, item=part_a, location=main, quantity=Decimal(20), entry_type="NEG_ADJ")
     ledger_before = ItemLedgerEntry.objects.count()
 
     with pytest.raises(InsufficientInventoryError, match="7 missing"):

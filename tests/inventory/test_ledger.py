@@ -219,7 +219,9 @@ def test_r_inv_3_error_names_the_bin_and_reports_every_shortage():
     bin_ = BinFactory(code="S-01")
     post_stock(item_a, bin_.location, 1, bin=bin_)
     with pytest.raises(InsufficientInventoryError) as caught:
-        post_item_entries([negative(item_a, bin_.location, 3, bin=bin_), negative(item_b, bin_.location, 1, bin=bin_)])
+        post_item_entries(
+            [negative(item_a, bin_.location, 3, bin=bin_), negative(item_b, bin_.location, 1, bin=bin_)]
+        )
     assert [(s.item_no, s.bin_code, s.missing) for s in caught.value.shortages] == [
         ("PART-A", "S-01", 2),
         ("PART-B", "S-01", 1),

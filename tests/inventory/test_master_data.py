@@ -26,8 +26,10 @@ def test_r_item_1_assemble_to_order_requires_assembly_replenishment():
 
 
 def test_r_item_2_bom_cycle_three_levels_deep_is_refused():
-    a, b, c = ItemFactory(assemble_to_stock=True), ItemFactory(assemble_to_stock=True), ItemFactory(
-        assemble_to_stock=True
+    a, b, c = (
+        ItemFactory(assemble_to_stock=True),
+        ItemFactory(assemble_to_stock=True),
+        ItemFactory(assemble_to_stock=True),
     )
     BOMComponentFactory(parent_item=a, component_item=b)
     BOMComponentFactory(parent_item=b, component_item=c)
@@ -69,7 +71,9 @@ def test_assembly_bin_codes_need_bin_mandatory():
     location.from_assembly_bin = bin_
     with pytest.raises(ValidationError) as caught:
         location.full_clean()
-    assert caught.value.message_dict["from_assembly_bin"] == ["Bin codes can only be set when Bin Mandatory is on."]
+    assert caught.value.message_dict["from_assembly_bin"] == [
+        "Bin codes can only be set when Bin Mandatory is on."
+    ]
     with pytest.raises(IntegrityError), transaction.atomic():
         location.save()
 

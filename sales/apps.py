@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class SalesConfig(AppConfig):
@@ -6,3 +7,13 @@ class SalesConfig(AppConfig):
 
     name = "sales"
     verbose_name = "Sales"
+
+    def ready(self) -> None:
+        from .models import SalesLine
+        from .signals import create_linked_assembly_order_on_save
+
+        post_save.connect(
+            create_linked_assembly_order_on_save,
+            sender=SalesLine,
+            dispatch_uid="sales.create_linked_assembly_order_on_save",
+        )

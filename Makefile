@@ -1,0 +1,60 @@
+# make run           set up, migrate, load the demo data and serve http://127.0.0.1:8000
+# make test          lint, check-migrations, check-deploy, pytest (DATABASE_URL picks the database)
+# make check-deploy  `check --deploy` with the production settings and example environment variables
+# make bench         time posting a 1,000-line item journal on the configured database (SQLite by default)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+BENCH_ARGS ?= --lines 1000 --repeat 5
+
+# Stamp files: pip runs again only when a requirements file is newer than its stamp.
+RUNTIME_STAMP := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
+
+# Example production environment for the deploy check: nothing here is a real secret.
+DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY=check-deploy-only-7f3a9c1e5b8d2f4a6c0e9b7d3f1a5c8e2b4d6f0a9c7e3b1d5f \
+	DJANGO_ALLOWED_HOSTS=example.com \
+	DATABASE_URL=postgres://app:app@127.0.0.1:5432/app
+
+.PHONY: run test lint check-migrations check-deploy pytest bench
+
+run: $(RUNTIME_STAMP)
+	$(MANAGE) migrate
+	$(MANAGE) load_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# The steps run in this order and stop at the first failure; `make -k test` runs them all regardless.
+test: lint check-migrations check-deploy pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+check-migrations: $(DEV_STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
+
+check-deploy: $(RUNTIME_STAMP)
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+pytest: $(DEV_STAMP)
+	$(BIN)/pytest
+
+bench: $(RUNTIME_STAMP)
+	$(MANAGE) migrate
+	$(MANAGE) bench_journal $(BENCH_ARGS)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (set PYTHON=python3.x)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# requirements-dev.txt includes requirements.txt, so this install satisfies both stamps.
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $(RUNTIME_STAMP) $@

@@ -8,9 +8,11 @@ admin.site.site_title = "ATO administration"
 admin.site.index_title = "Master data"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="inventory:item-journal"), name="home"),
+    path("", RedirectView.as_view(pattern_name="sales:order-list"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sales/", include("sales.urls")),
+    path("assembly/", include("assembly.urls")),
     path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),
 ]

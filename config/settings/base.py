@@ -64,6 +64,7 @@ TEMPLATES = [
             "builtins": [
                 "template_partials.templatetags.partials",
                 "django_htmx.templatetags.django_htmx",
+                "inventory.templatetags.ato",
             ],
         },
     },

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Case, Max, Sum, When
 
 from assembly.models import AssemblyHeader, AssemblyStatus
 from inventory.models import (
@@ -174,9 +174,10 @@ def release_excess_reservations(*, line: SalesLine, limit: Decimal) -> Decimal:
     """Reduce the line's non-binding reservations until their sum ≤ limit: those on assembly orders
     first, then those on item ledger entries, most recently created first, the last one partly."""
     reservations = list(
-        Reservation.objects.select_for_update()
+        Reservation.objects.select_for_update(of=("self",))
         .filter(sales_line=line, binding=False)
-        .order_by("item_ledger_entry", "-created_at", "-pk")  # assembly-order ones (no entry) first
+        .annotate(on_entry=Case(When(item_ledger_entry__isnull=True, then=0), default=1))
+        .order_by("on_entry", "-created_at", "-pk")  # on assembly orders first, then newest first
     )
     excess = sum((r.quantity for r in reservations), ZERO) - max(limit, ZERO)
     released = ZERO

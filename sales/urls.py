@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sales"
+
+urlpatterns = [
+    path("orders/", views.order_list, name="order-list"),
+    path("orders/new/", views.order_new, name="order-new"),
+    path("orders/<int:pk>/", views.order_card, name="order-card"),
+    path("orders/<int:pk>/header/", views.header_change, name="header-change"),
+    path("orders/<int:pk>/lines/", views.line_add, name="line-add"),
+    path("orders/<int:pk>/lines/<int:line_pk>/", views.line_row, name="line-row"),
+    path("orders/<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
+    path("orders/<int:pk>/release/", views.order_release, name="order-release"),
+    path("orders/<int:pk>/reopen/", views.order_reopen, name="order-reopen"),
+]

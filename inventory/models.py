@@ -368,6 +368,18 @@ class ItemLedgerEntryQuerySet(AppendOnlyQuerySet):
         """Inbound entries with Remaining Quantity > 0 (served by the partial index `ile_open`)."""
         return self.filter(remaining_quantity__gt=0)
 
+    def with_reserved_quantity(self) -> ItemLedgerEntryQuerySet:
+        """Annotate `reserved_quantity`: Σ reservations held on each entry, by any demand (R-INV-5)."""
+        total = (
+            Reservation.objects.filter(item_ledger_entry=models.OuterRef("pk"))
+            .values("item_ledger_entry")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return self.annotate(
+            reserved_quantity=Coalesce(models.Subquery(total), ZERO, output_field=models.DecimalField())
+        )
+
     def inventory(self) -> Decimal:
         """Σ quantity over the queryset (= Σ remaining of its open entries, spec I-4)."""
         return self.aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]

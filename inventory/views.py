@@ -121,7 +121,11 @@ def journal_post(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ledger_entries(request: HttpRequest) -> HttpResponse:
     form = LedgerFilterForm(request.GET or None)
-    entries = ItemLedgerEntry.objects.select_related("item", "location", "bin").order_by("-entry_no")
+    entries = (
+        ItemLedgerEntry.objects.select_related("item", "location", "bin")
+        .with_reserved_quantity()
+        .order_by("-entry_no")
+    )
     if form.is_valid():
         if form.cleaned_data["item"]:
             entries = entries.filter(item=form.cleaned_data["item"])

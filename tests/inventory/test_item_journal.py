@@ -259,6 +259,21 @@ def test_r_inv_5_ledger_page_filters_by_item_and_location(user_client, part_a, m
     assert "DOC-C" in partial.content.decode()
 
 
+def test_r_inv_5_ledger_page_shows_remaining_and_reserved_quantity(user_client):
+    from inventory.models import Reservation
+    from tests.sales.conftest import Seed
+
+    seed = Seed()
+    header = seed.order()
+    line = seed.line(header, quantity=5)
+    kit_entry = seed.kit.ledger_entries.get()
+    Reservation.objects.create(
+        sales_line=line, item_ledger_entry=kit_entry, item=seed.kit, location=seed.main, quantity=Decimal(2)
+    )
+    html = user_client.get(LEDGER, {"item": "KIT"}).content.decode()
+    assert '<td class="num" data-caption="Reserved Quantity">2</td>' in html
+
+
 def test_r_inv_5_unknown_filter_value_is_an_error_not_a_crash(user_client):
     response = user_client.get(LEDGER, {"item": "NOPE"})
     assert response.status_code == 200

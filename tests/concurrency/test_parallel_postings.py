@@ -8,12 +8,9 @@ are serialised by the database instead), so these tests skip there.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from inventory.models import Item, ItemJournalLine, ItemLedgerEntry, Location
@@ -24,13 +21,13 @@ from inventory.services.posting import (
     InsufficientInventoryError,
     post_item_entries,
 )
+from tests.concurrency.parallel import run_in_parallel
 from tests.factories import ItemFactory, ItemJournalLineFactory, LocationFactory, UserFactory, post_stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only", "transactional_db")]
 
 ON_HAND = Decimal(5)
 TAKE = Decimal(4)
-THREAD_TIMEOUT = 30  # seconds; a deadlock or a lost wake-up fails the test instead of hanging it
 
 
 @pytest.fixture
@@ -41,32 +38,6 @@ def item() -> Item:
 @pytest.fixture
 def location() -> Location:
     return LocationFactory()
-
-
-def run_in_parallel(*jobs: Callable[[], object]) -> list[object]:
-    """Start every job at the same moment, each in its own thread (and so its own connection).
-
-    Returns, per job, what it returned or the exception it raised.
-    """
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = [None] * len(jobs)
-
-    def worker(n: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            outcomes[n] = job()
-        except Exception as exc:  # handed back to the test, which judges it
-            outcomes[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(n, job)) for n, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a posting thread did not finish"
-    return outcomes
 
 
 def assert_one_won_one_refused(outcomes: list[object], item: Item, location: Location) -> None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Case, Max, Sum, When
 
 from assembly.models import AssemblyHeader, AssemblyStatus
+from inventory.locks import lock_items
 from inventory.models import (
     MSG_ITEM_BLOCKED,
     QTY_PLACES,
@@ -31,6 +32,7 @@ from inventory.models import (
 
 from ..models import SalesHeader, SalesLine, SalesStatus
 from . import ato_link
+from .locks import lock_order
 
 QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
 
@@ -84,6 +86,7 @@ FIELD_CAPTIONS = {
     "unit_price": "Unit Price",
     "qty_to_ship": "Qty. to Ship",
 }
+AUTO_RESERVE_FIELDS = {"quantity", "shipment_date", "qty_to_assemble_to_order"}
 SYNC_FIELDS = {"item", "location", "bin", "quantity", "qty_to_assemble_to_order", "shipment_date"}
 
 
@@ -103,14 +106,6 @@ class LineResult:
 
 def _fmt(qty: Decimal) -> str:
     return f"{qty.normalize():f}"
-
-
-def lock_order(header: SalesHeader) -> SalesHeader:
-    return (
-        SalesHeader.objects.select_for_update(of=("self",))
-        .select_related("customer", "location")
-        .get(pk=header.pk)
-    )
 
 
 # --- R-QATO-1, R-QATO-3, R-BIN-1 -------------------------------------------------------------
@@ -406,6 +401,15 @@ def save_sales_line(
             ato_link.delete_linked_assembly_order(line=line)  # R-LINK-2
         elif touches_order or "qty_to_ship" in changed or "quantity" in changed:
             ato_link.sync_linked_assembly_order(line=line)  # R-SYNC-1
+
+    # R-RES-6: Reserve = Always reserves again after Quantity, Shipment Date or the ATO part changed.
+    if line.reserve == Item.Reserve.ALWAYS and (new or AUTO_RESERVE_FIELDS & changed):
+        from .reservations import auto_reserve_locked  # reservations stand on this module
+
+        lock_items([line.item_id])
+        auto = auto_reserve_locked(line)
+        if auto.message:
+            result.messages.append(auto.message)
     return result
 
 

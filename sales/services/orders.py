@@ -14,7 +14,8 @@ from inventory.models import Location
 from inventory.numbering import next_no
 
 from ..models import Customer, SalesHeader, SalesStatus
-from .lines import FIELD_CAPTIONS, MSG_BLOCKED_CUSTOMER, lock_order, sync_lines_to_header
+from .lines import FIELD_CAPTIONS, MSG_BLOCKED_CUSTOMER, sync_lines_to_header
+from .locks import lock_order
 
 MSG_HEADER_NOT_OPEN = (
     "Status must be Open on sales order {no} to change {field} (it is {status}). Reopen it first."

@@ -1,0 +1,341 @@
+"""The reservation engine for sales lines (spec section 7): R-RES-2..7.
+
+Supplies are inbound item ledger entries and assembly orders, so the engine lives here, where sales can
+see both inventory and assembly (the Reservation table itself is in inventory, the ground floor).
+
+Every operation locks, in the project's one order, the sales order, then the line's item
+(`inventory.locks.lock_items`), and only then reads what is available: two requests reserving from the
+same entries are serialised, so an entry is never reserved beyond its Remaining Quantity nor an
+assembly order beyond its own (R-RES-7, X-6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from assembly.models import AssemblyHeader
+from inventory.locks import lock_items
+from inventory.models import ZERO, Item, ItemLedgerEntry, Reservation
+
+from ..models import SalesLine, SalesStatus
+from .locks import lock_order
+
+MSG_FULLY_RESERVED = "Fully reserved."
+MSG_NOTHING_AVAILABLE = "There is nothing available to reserve."
+MSG_AUTO_INCOMPLETE = "Full automatic reservation is not possible. Reserve manually."
+MSG_NOTHING_TO_CANCEL = "There are no reservations to cancel."
+MSG_RESERVE_NEVER = "Reserve is Never for item {item}: the line cannot be reserved."
+MSG_ORDER_COMPLETED = "Sales order {no} is completed."
+MSG_QUANTITY_POSITIVE = "Quantity to reserve must be greater than 0."
+MSG_ENTRY_NOT_AVAILABLE = "Item ledger entry {entry} has only {available} available to reserve."
+MSG_ENTRY_NOT_SUPPLY = "Item ledger entry {entry} cannot supply this line."
+MSG_ORDER_NOT_SUPPLY = "Assembly order {no} cannot supply this line."
+
+
+class SupplyType(models.TextChoices):
+    ITEM_LEDGER_ENTRY = "ILE", "Item Ledger Entry"
+    ASSEMBLY_ORDER = "ASM", "Assembly Header, Order"
+
+
+@dataclass(frozen=True)
+class Supply:
+    """One reservable supply: an open inbound entry or an open assembly order, with what is free on it."""
+
+    supply_type: str
+    pk: int
+    label: str
+    date: object
+    total: Decimal
+    reserved: Decimal  # by any demand
+    current: Decimal  # by this line
+
+    @property
+    def available(self) -> Decimal:
+        return max(self.total - self.reserved, ZERO)
+
+
+@dataclass(frozen=True)
+class SupplyRow:
+    """A row of the Reservation page (spec 9): one per supply type."""
+
+    supply_type: str
+    label: str
+    total_quantity: Decimal
+    total_reserved_quantity: Decimal
+    current_reserved_quantity: Decimal
+
+    @property
+    def total_available_quantity(self) -> Decimal:
+        return max(self.total_quantity - self.total_reserved_quantity, ZERO)
+
+
+@dataclass(frozen=True)
+class AutoReserveResult:
+    reserved: Decimal
+    complete: bool
+    message: str = ""
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def reserved_quantity(line: SalesLine) -> Decimal:
+    """R-RES-2: binding + every other reservation of the line."""
+    return Reservation.objects.filter(sales_line=line).total()
+
+
+def unreserved_quantity(line: SalesLine) -> Decimal:
+    return max(line.outstanding_quantity - reserved_quantity(line), ZERO)
+
+
+def entry_supplies(line: SalesLine) -> list[Supply]:
+    """Open inbound entries of the line's item at its location, oldest first (R-RES-3), one query."""
+    entries = (
+        ItemLedgerEntry.objects.open()
+        .filter(item_id=line.item_id, location_id=line.location_id)
+        .annotate(
+            reserved=Coalesce(Sum("reservations__quantity"), ZERO, output_field=models.DecimalField()),
+            current=Coalesce(
+                Sum("reservations__quantity", filter=Q(reservations__sales_line=line)),
+                ZERO,
+                output_field=models.DecimalField(),
+            ),
+        )
+        .select_related("bin")
+        .order_by("entry_no")
+    )
+    return [
+        Supply(
+            supply_type=SupplyType.ITEM_LEDGER_ENTRY,
+            pk=e.pk,
+            label=f"{e.get_entry_type_display()} {e.document_no}" + (f" · Bin {e.bin.code}" if e.bin else ""),
+            date=e.posting_date,
+            total=e.remaining_quantity,
+            reserved=e.reserved,
+            current=e.current,
+        )
+        for e in entries
+    ]
+
+
+def assembly_supplies(line: SalesLine) -> list[Supply]:
+    """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9)."""
+    orders = (
+        AssemblyHeader.objects.open()
+        .filter(item_id=line.item_id, location_id=line.location_id, due_date__lte=line.shipment_date)
+        .annotate(
+            reserved=Coalesce(Sum("reservations__quantity"), ZERO, output_field=models.DecimalField()),
+            current=Coalesce(
+                Sum("reservations__quantity", filter=Q(reservations__sales_line=line)),
+                ZERO,
+                output_field=models.DecimalField(),
+            ),
+        )
+        .order_by("due_date", "pk")
+    )
+    return [
+        Supply(
+            supply_type=SupplyType.ASSEMBLY_ORDER,
+            pk=o.pk,
+            label=o.no,
+            date=o.due_date,
+            total=o.quantity - o.assembled_quantity,
+            reserved=o.reserved,
+            current=o.current,
+        )
+        for o in orders
+    ]
+
+
+def supplies(line: SalesLine, supply_type: str) -> list[Supply]:
+    if supply_type == SupplyType.ITEM_LEDGER_ENTRY:
+        return entry_supplies(line)
+    if supply_type == SupplyType.ASSEMBLY_ORDER:
+        return assembly_supplies(line)
+    raise ValidationError(f"Unknown supply type {supply_type!r}.")
+
+
+def supply_rows(line: SalesLine) -> list[SupplyRow]:
+    """The Reservation page's rows: totals per supply type, two aggregate queries."""
+    rows = []
+    for supply_type, items in (
+        (SupplyType.ITEM_LEDGER_ENTRY, _entry_totals(line)),
+        (SupplyType.ASSEMBLY_ORDER, _assembly_totals(line)),
+    ):
+        total, reserved, current = items
+        rows.append(
+            SupplyRow(
+                supply_type=supply_type,
+                label=SupplyType(supply_type).label,
+                total_quantity=total,
+                total_reserved_quantity=reserved,
+                current_reserved_quantity=current,
+            )
+        )
+    return rows
+
+
+def _entry_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
+    total = (
+        ItemLedgerEntry.objects.open()
+        .filter(item_id=line.item_id, location_id=line.location_id)
+        .aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
+    )
+    reserved = Reservation.objects.filter(
+        item_id=line.item_id, location_id=line.location_id, item_ledger_entry__isnull=False
+    ).aggregate(
+        any=Coalesce(Sum("quantity"), ZERO),
+        mine=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
+    )
+    return total, reserved["any"], reserved["mine"]
+
+
+def _assembly_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
+    orders = AssemblyHeader.objects.open().filter(
+        item_id=line.item_id, location_id=line.location_id, due_date__lte=line.shipment_date
+    )
+    total = orders.aggregate(t=Coalesce(Sum(F("quantity") - F("assembled_quantity")), ZERO))["t"]
+    reserved = Reservation.objects.filter(assembly_order__in=orders).aggregate(
+        any=Coalesce(Sum("quantity"), ZERO),
+        mine=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
+    )
+    return total, reserved["any"], reserved["mine"]
+
+
+def reserved_from_stock(line: SalesLine, on_entries: Decimal) -> str:
+    """FactBox "Reserved from stock": None / Partial / Full against the line's Outstanding."""
+    if on_entries <= 0:
+        return "None"
+    return "Full" if on_entries >= line.outstanding_quantity else "Partial"
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _locked_line(line: SalesLine) -> SalesLine:
+    """Lock the order, then the line's item; re-read the line (the one lock order, see module doc)."""
+    header = lock_order(line.header)
+    line = (
+        SalesLine.objects.select_for_update(of=("self",))
+        .select_related("item", "location", "assembly_order")
+        .get(pk=line.pk, header=header)
+    )
+    line.header = header
+    lock_items([line.item_id])
+    if header.status == SalesStatus.COMPLETED:
+        raise ValidationError(MSG_ORDER_COMPLETED.format(no=header.no))
+    if line.reserve == Item.Reserve.NEVER:
+        raise ValidationError(MSG_RESERVE_NEVER.format(item=line.item.no))
+    return line
+
+
+def _reserve(line: SalesLine, supply: Supply, quantity: Decimal) -> None:
+    fields = (
+        {"item_ledger_entry_id": supply.pk}
+        if supply.supply_type == SupplyType.ITEM_LEDGER_ENTRY
+        else {"assembly_order_id": supply.pk}
+    )
+    existing = Reservation.objects.filter(sales_line=line, binding=False, **fields).first()
+    if existing is not None:
+        existing.quantity += quantity
+        existing.save(update_fields=["quantity"])
+    else:
+        Reservation.objects.create(
+            sales_line=line, item_id=line.item_id, location_id=line.location_id, quantity=quantity, **fields
+        )
+
+
+def _take(line: SalesLine, candidates: list[Supply], wanted: Decimal) -> Decimal:
+    """Reserve up to `wanted` from the candidates in order, each up to what is free on it."""
+    taken = ZERO
+    for supply in candidates:
+        if taken >= wanted:
+            break
+        quantity = min(supply.available, wanted - taken)
+        if quantity > 0:
+            _reserve(line, supply, quantity)
+            taken += quantity
+    return taken
+
+
+@transaction.atomic
+def reserve_from_current_line(*, line: SalesLine, supply_type: str) -> Decimal:
+    """R-RES-3: reserve min(Unreserved, available on the supply row), oldest supply first."""
+    line = _locked_line(line)
+    wanted = unreserved_quantity(line)
+    if wanted <= 0:
+        raise ValidationError(MSG_FULLY_RESERVED)
+    taken = _take(line, supplies(line, supply_type), wanted)
+    if taken <= 0:
+        raise ValidationError(MSG_NOTHING_AVAILABLE)
+    return taken
+
+
+def auto_reserve_locked(line: SalesLine) -> AutoReserveResult:
+    """R-RES-4 for a line the caller has locked (see `_locked_line`): inventory first, then assembly
+    orders due by the Shipment Date."""
+    wanted = unreserved_quantity(line)
+    if wanted <= 0:
+        return AutoReserveResult(reserved=ZERO, complete=True)
+    taken = _take(line, entry_supplies(line), wanted)
+    if taken < wanted:
+        taken += _take(line, assembly_supplies(line), wanted - taken)
+    complete = taken >= wanted
+    return AutoReserveResult(
+        reserved=taken, complete=complete, message="" if complete else MSG_AUTO_INCOMPLETE
+    )
+
+
+@transaction.atomic
+def auto_reserve(*, line: SalesLine) -> AutoReserveResult:
+    line = _locked_line(line)
+    if unreserved_quantity(line) <= 0:
+        raise ValidationError(MSG_FULLY_RESERVED)
+    return auto_reserve_locked(line)
+
+
+@transaction.atomic
+def cancel_reservations(*, line: SalesLine, supply_type: str) -> Decimal:
+    """R-RES-5: cancel this line's reservations on the supply type; never the binding."""
+    line = _locked_line(line)
+    field = "item_ledger_entry" if supply_type == SupplyType.ITEM_LEDGER_ENTRY else "assembly_order"
+    reservations = Reservation.objects.filter(sales_line=line, binding=False, **{f"{field}__isnull": False})
+    cancelled = reservations.total()
+    if cancelled <= 0:
+        raise ValidationError(MSG_NOTHING_TO_CANCEL)
+    reservations.delete()
+    return cancelled
+
+
+@transaction.atomic
+def reserve_from_supply(*, line: SalesLine, supply_type: str, supply_pk: int, quantity: Decimal) -> Decimal:
+    """Available to Reserve: reserve a chosen quantity from one chosen entry or assembly order."""
+    line = _locked_line(line)
+    if quantity <= 0:
+        raise ValidationError({"quantity": MSG_QUANTITY_POSITIVE})
+    wanted = unreserved_quantity(line)
+    if wanted <= 0:
+        raise ValidationError(MSG_FULLY_RESERVED)
+    supply = next((s for s in supplies(line, supply_type) if s.pk == supply_pk), None)
+    if supply is None:
+        message = (
+            MSG_ENTRY_NOT_SUPPLY if supply_type == SupplyType.ITEM_LEDGER_ENTRY else MSG_ORDER_NOT_SUPPLY
+        )
+        raise ValidationError(message.format(entry=supply_pk, no=supply_pk))
+    if quantity > supply.available:
+        raise ValidationError(
+            {
+                "quantity": MSG_ENTRY_NOT_AVAILABLE.format(
+                    entry=supply.label, available=f"{supply.available.normalize():f}"
+                )
+            }
+        )
+    quantity = min(quantity, wanted)
+    _reserve(line, supply, quantity)
+    return quantity

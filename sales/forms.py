@@ -168,3 +168,10 @@ class SalesOrderFilterForm(forms.Form):
         label="Customer No.",
         required=False,
     )
+
+
+class ReserveFromSupplyForm(forms.Form):
+    """Available to Reserve: a quantity from one chosen entry or assembly order."""
+
+    supply = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    quantity = quantity_field("Quantity to reserve", min_value=Decimal("0.00001"))

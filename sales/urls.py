@@ -12,6 +12,19 @@ urlpatterns = [
     path("orders/<int:pk>/lines/", views.line_add, name="line-add"),
     path("orders/<int:pk>/lines/<int:line_pk>/", views.line_row, name="line-row"),
     path("orders/<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
+    path("orders/<int:pk>/lines/<int:line_pk>/factbox/", views.line_factbox, name="line-factbox"),
+    path(
+        "orders/<int:pk>/lines/<int:line_pk>/factbox/<slug:figure>/",
+        views.factbox_drilldown,
+        name="factbox-drilldown",
+    ),
+    path("orders/<int:pk>/lines/<int:line_pk>/use-available/", views.use_available, name="use-available"),
+    path("orders/<int:pk>/lines/<int:line_pk>/reservation/", views.reservation_dialog, name="reservation"),
+    path(
+        "orders/<int:pk>/lines/<int:line_pk>/reservation/<slug:action>/",
+        views.reservation_action,
+        name="reservation-action",
+    ),
     path("orders/<int:pk>/release/", views.order_release, name="order-release"),
     path("orders/<int:pk>/reopen/", views.order_reopen, name="order-reopen"),
 ]

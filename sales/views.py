@@ -14,18 +14,31 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from inventory.models import ZERO
+from assembly.models import AssemblyHeader, AssemblyLine
+from inventory.models import ZERO, ItemLedgerEntry, Reservation
 
-from .forms import NewSalesOrderForm, SalesHeaderForm, SalesLineForm, SalesOrderFilterForm
+from .charts import projection_chart
+from .forms import (
+    NewSalesOrderForm,
+    ReserveFromSupplyForm,
+    SalesHeaderForm,
+    SalesLineForm,
+    SalesOrderFilterForm,
+)
 from .models import SalesHeader, SalesLine
+from .services import reservations as engine
+from .services.availability import OPEN_SALES_STATUSES, availability_date, factbox, use_available_inventory
 from .services.lines import ReopenConfirmationRequired, delete_sales_line, save_sales_line
 from .services.orders import create_sales_order, release_sales_order, reopen_sales_order, update_sales_header
 
 CARD = "sales/order_card.html"
+RESERVATION = "sales/reservation.html"
+DRILLDOWN = "sales/drilldown.html"
 LIST = "sales/order_list.html"
 PAGE_SIZE = 50
 MSG_RELEASED = "Sales order {no} was released."
@@ -75,7 +88,10 @@ def _card_context(
     )
     if focus_new or new_form.is_bound:
         new_form.autofocus("item")
+    selected = request.GET.get("line")
+    selected_line = next((line for line in lines if str(line.pk) == selected), lines[0] if lines else None)
     return {
+        **(_factbox_context(selected_line) if selected_line else {}),
         "title": f"Sales Order {header.no}",
         "nav": "sales-orders",
         "header": header,
@@ -96,6 +112,48 @@ def _get_line(header: SalesHeader, line_pk: int) -> SalesLine:
     return get_object_or_404(
         _lines(header).select_related("item", "location", "bin", "assembly_order"), pk=line_pk
     )
+
+
+def _line_for(pk: int, line_pk: int) -> SalesLine:
+    """A line of this order, with what the FactBox and the dialog need, in one query."""
+    try:
+        return SalesLine.objects.select_related(
+            "header", "header__customer", "header__location", "item", "location", "bin", "assembly_order"
+        ).get(pk=line_pk, header_id=pk)
+    except SalesLine.DoesNotExist as exc:
+        raise Http404("No such line on this order.") from exc
+
+
+def _factbox_context(line: SalesLine, **extra: Any) -> dict[str, Any]:
+    data = factbox(line)
+    return {
+        "fb_line": line,
+        "details": data.details,
+        "chart": projection_chart(data.projection, mark=data.details.availability_date),
+        **extra,
+    }
+
+
+def _oob(request: HttpRequest, line: SalesLine, *, row: bool = True, **factbox_extra: Any) -> str:
+    """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere."""
+    line = _line_for(line.header_id, line.pk)
+    html = render_to_string(
+        CARD + "#factbox",
+        {"header": line.header, "oob": True, **_factbox_context(line, **factbox_extra)},
+        request,
+    )
+    if row:
+        line = _lines(line.header).get(pk=line.pk)
+        row_ctx = {
+            "header": line.header,
+            "row": {"line": line, "form": SalesLineForm(header=line.header, line=line)},
+        }
+        html += (
+            "<template>"
+            + render_to_string(CARD + "#line-row", {**row_ctx, "oob": True}, request)
+            + "</template>"
+        )
+    return html
 
 
 # --- list and new ----------------------------------------------------------------------------
@@ -267,7 +325,10 @@ def _render_row(
         context = _card_context(request, header)
         context["rows"] = [row if r["line"].pk == line.pk else r for r in context["rows"]]
         return render(request, CARD, context, status=status)
-    return render(request, CARD + "#line-row", {"header": header, "row": row}, status=status)
+    html = render_to_string(CARD + "#line-row", {"header": header, "row": row}, request)
+    if status == 200:
+        html += _oob(request, line, row=False)
+    return HttpResponse(html, status=status)
 
 
 @require_POST
@@ -310,3 +371,206 @@ def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, MSG_REOPENED.format(no=header.no))
     return redirect(header)
+
+
+# --- Sales Line Details FactBox (spec 8, X-1, X-3, X-4) ---------------------------------------
+
+
+@require_GET
+def line_factbox(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    line = _line_for(pk, line_pk)
+    if not _htmx(request):
+        return redirect(f"{line.header.get_absolute_url()}?line={line.pk}")
+    return render(request, CARD + "#factbox", {"header": line.header, **_factbox_context(line)})
+
+
+@require_POST
+def use_available(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    """X-1: lower Qty. to Assemble to Order by what inventory can serve and reserve it, in one step."""
+    line = _line_for(pk, line_pk)
+    notice, confirm, status = "", "", 200
+    try:
+        result = use_available_inventory(line=line, confirm_reopen=request.POST.get("confirm_reopen") == "1")
+    except ReopenConfirmationRequired as exc:
+        confirm = str(exc)
+    except ValidationError as exc:
+        notice, status = " ".join(exc.messages), 422
+    else:
+        notice = " ".join(result.messages)
+    if not _htmx(request):
+        if notice:
+            (messages.success if status == 200 else messages.error)(request, notice)
+        return redirect(f"{line.header.get_absolute_url()}?line={line.pk}")
+    return HttpResponse(_oob(request, line, fb_notice=notice, fb_confirm=confirm), status=status)
+
+
+DRILLDOWNS = {
+    "available-inventory": "Available Inventory",
+    "scheduled-receipt": "Scheduled Receipt",
+    "reserved-receipt": "Reserved Receipt",
+    "gross-requirement": "Gross Requirement",
+    "reserved-requirement": "Reserved Requirement",
+    "reserved-quantity": "Reserved Quantity",
+}
+DRILLDOWN_LIMIT = 200
+
+
+@require_GET
+def factbox_drilldown(request: HttpRequest, pk: int, line_pk: int, figure: str) -> HttpResponse:
+    """X-3: the entries a FactBox figure sums."""
+    if figure not in DRILLDOWNS:
+        raise Http404("No such figure.")
+    line = _line_for(pk, line_pk)
+    date = availability_date(line)
+    key = {"item_id": line.item_id, "location_id": line.location_id}
+    context: dict[str, Any] = {
+        "header": line.header,
+        "line": line,
+        "figure": figure,
+        "caption": DRILLDOWNS[figure],
+    }
+    if figure == "available-inventory":
+        context["entries"] = (
+            ItemLedgerEntry.objects.open()
+            .filter(**key)
+            .with_reserved_quantity()
+            .select_related("bin")
+            .order_by("entry_no")
+        )
+    elif figure == "scheduled-receipt":
+        context["orders"] = (
+            AssemblyHeader.objects.open()
+            .filter(**key, due_date__lte=date)
+            .select_related("sales_line__header")
+        ).order_by("due_date", "pk")
+    elif figure == "gross-requirement":
+        context["sales_lines"] = (
+            SalesLine.objects.filter(**key, shipment_date__lte=date, header__status__in=OPEN_SALES_STATUSES)
+            .filter(quantity__gt=F("quantity_shipped"))
+            .select_related("header__customer")
+            .order_by("shipment_date", "pk")
+        )
+        context["component_lines"] = (
+            AssemblyLine.objects.filter(**key, due_date__lte=date, quantity__gt=F("consumed_quantity"))
+            .exclude(header__status="COMPLETED")
+            .select_related("header")
+            .order_by("due_date", "pk")
+        )
+    else:
+        reservations = Reservation.objects.filter(**key).select_related(
+            "sales_line__header", "item_ledger_entry", "assembly_order"
+        )
+        if figure == "reserved-receipt":
+            reservations = reservations.filter(assembly_order__due_date__lte=date).exclude(
+                assembly_order__status="COMPLETED"
+            )
+        elif figure == "reserved-requirement":
+            reservations = reservations.filter(
+                sales_line__shipment_date__lte=date, sales_line__header__status__in=OPEN_SALES_STATUSES
+            )
+        else:
+            reservations = reservations.filter(sales_line=line)
+        context["reservations"] = reservations.order_by("pk")
+    for name in ("entries", "orders", "sales_lines", "component_lines", "reservations"):
+        if name in context:
+            context[name] = list(context[name][: DRILLDOWN_LIMIT + 1])
+            context[f"{name}_more"] = len(context[name]) > DRILLDOWN_LIMIT
+            context[name] = context[name][:DRILLDOWN_LIMIT]
+    template = DRILLDOWN + ("#drilldown" if _htmx(request) else "")
+    return render(request, template, {"title": f"{DRILLDOWNS[figure]} · {line.item.no}", **context})
+
+
+# --- Reservation page (spec 9) -----------------------------------------------------------------
+
+
+RESERVATION_ACTIONS = {"reserve-from-current-line", "auto-reserve", "cancel", "reserve-from-supply"}
+
+
+def _reservation_context(
+    line: SalesLine, *, show: str = "", supply_type: str = "", form: ReserveFromSupplyForm | None = None
+) -> dict[str, Any]:
+    reserved = engine.reserved_quantity(line)
+    context: dict[str, Any] = {
+        "title": f"Reservation · {line.item.no}",
+        "header": line.header,
+        "line": line,
+        "quantity_to_reserve": line.outstanding_quantity,
+        "reserved": reserved,
+        "unreserved": max(line.outstanding_quantity - reserved, ZERO),
+        "rows": engine.supply_rows(line),
+        "show": show,
+        "supply_type": supply_type,
+        "can_reserve": line.reserve != "NEVER",
+    }
+    if show == "available" and supply_type in engine.SupplyType.values:
+        context["supplies"] = engine.supplies(line, supply_type)
+        context["supply_label"] = engine.SupplyType(supply_type).label
+        context["form"] = form
+    elif show == "entries":
+        context["reservation_entries"] = Reservation.objects.filter(sales_line=line).select_related(
+            "item_ledger_entry", "assembly_order"
+        )
+    return context
+
+
+@require_GET
+def reservation_dialog(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    line = _line_for(pk, line_pk)
+    context = _reservation_context(
+        line, show=request.GET.get("show", ""), supply_type=request.GET.get("supply_type", "")
+    )
+    return render(request, RESERVATION + ("#reservation-dialog" if _htmx(request) else ""), context)
+
+
+@require_POST
+def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str) -> HttpResponse:
+    if action not in RESERVATION_ACTIONS:
+        raise Http404("No such action.")
+    line = _line_for(pk, line_pk)
+    supply_type = request.POST.get("supply_type", "")
+    if action != "auto-reserve" and supply_type not in engine.SupplyType.values:
+        raise Http404("No such supply type.")
+    notice, error, status, form, show = "", "", 200, None, ""
+    try:
+        if action == "reserve-from-current-line":
+            qty = engine.reserve_from_current_line(line=line, supply_type=supply_type)
+            notice = f"{qty.normalize():f} reserved."
+        elif action == "auto-reserve":
+            result = engine.auto_reserve(line=line)
+            notice = result.message or f"{result.reserved.normalize():f} reserved."
+        elif action == "cancel":
+            qty = engine.cancel_reservations(line=line, supply_type=supply_type)
+            notice = f"{qty.normalize():f} reservation cancelled."
+        else:
+            show = "available"
+            form = ReserveFromSupplyForm(request.POST)
+            if form.is_valid():
+                qty = engine.reserve_from_supply(
+                    line=line,
+                    supply_type=supply_type,
+                    supply_pk=form.cleaned_data["supply"],
+                    quantity=form.cleaned_data["quantity"],
+                )
+                notice, form = f"{qty.normalize():f} reserved.", None
+            else:
+                status = 422
+    except ValidationError as exc:
+        if form is not None and hasattr(exc, "error_dict"):
+            form.add_error("quantity", exc.error_dict.get("quantity", exc.messages))
+        else:
+            error = " ".join(exc.messages)
+        status = 422
+    if not _htmx(request):
+        if notice:
+            messages.success(request, notice)
+        if error:
+            messages.error(request, error)
+        if form is not None and form.errors:
+            context = _reservation_context(line, show="available", supply_type=supply_type, form=form)
+            return render(request, RESERVATION, context, status=422)
+        return redirect("sales:reservation", pk=line.header_id, line_pk=line.pk)
+    line = _line_for(pk, line_pk)
+    context = _reservation_context(line, show=show, supply_type=supply_type, form=form)
+    context.update({"notice": notice, "error": error})
+    html = render_to_string(RESERVATION + "#reservation-dialog", context, request)
+    return HttpResponse(html + _oob(request, line), status=status)

@@ -100,18 +100,74 @@ def availability_date(line: SalesLine) -> datetime.date:
     return line.shipment_date or timezone.localdate()
 
 
-def line_details(line: SalesLine) -> LineDetails:
-    """The FactBox figures for the line's item and location up to its availability date."""
-    date = availability_date(line)
+@dataclass(frozen=True)
+class Timeline:
+    """Receipts and demand of the item at the location by their dates."""
+
+    today: datetime.date
+    inventory: Decimal
+    receipts: dict[datetime.date, Decimal]
+    sales_demand: dict[datetime.date, Decimal]
+    component_demand: dict[datetime.date, Decimal]
+
+    @staticmethod
+    def _upto(by_date: dict[datetime.date, Decimal], date: datetime.date) -> Decimal:
+        return sum((qty for day, qty in by_date.items() if day <= date), ZERO)
+
+    def receipts_upto(self, date: datetime.date) -> Decimal:
+        return self._upto(self.receipts, date)
+
+    def demand_upto(self, date: datetime.date) -> Decimal:
+        return self._upto(self.sales_demand, date) + self._upto(self.component_demand, date)
+
+
+def _grouped(queryset, date_field: str, quantity) -> dict[datetime.date, Decimal]:
+    return dict(queryset.values(date_field).annotate(q=Sum(quantity)).values_list(date_field, "q"))
+
+
+def timeline(line: SalesLine, *, end: datetime.date) -> Timeline:
+    """Inventory now, and open receipts and demand up to `end`, in four aggregate queries."""
     key = {"item_id": line.item_id, "location_id": line.location_id}
     inventory = (
         ItemLedgerEntry.objects.open()
         .filter(**key)
         .aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
     )
+    receipts = _grouped(
+        AssemblyHeader.objects.open().filter(**key, due_date__lte=end),
+        "due_date",
+        F("quantity") - F("assembled_quantity"),
+    )
+    sales = _grouped(
+        SalesLine.objects.filter(
+            **key, shipment_date__lte=end, header__status__in=OPEN_SALES_STATUSES
+        ).filter(quantity__gt=F("quantity_shipped")),
+        "shipment_date",
+        F("quantity") - F("quantity_shipped"),
+    )
+    components = _grouped(
+        AssemblyLine.objects.filter(**key, due_date__lte=end, quantity__gt=F("consumed_quantity")).exclude(
+            header__status=AssemblyStatus.COMPLETED
+        ),
+        "due_date",
+        F("quantity") - F("consumed_quantity"),
+    )
+    return Timeline(
+        today=timezone.localdate(),
+        inventory=inventory,
+        receipts=receipts,
+        sales_demand=sales,
+        component_demand=components,
+    )
+
+
+def line_details(line: SalesLine, *, timeline_: Timeline | None = None) -> LineDetails:
+    """The FactBox figures for the line's item and location up to its availability date."""
+    date = availability_date(line)
+    timeline_ = timeline_ or timeline(line, end=date)
     open_order = Q(assembly_order__due_date__lte=date) & ~Q(assembly_order__status=AssemblyStatus.COMPLETED)
     open_demand = Q(sales_line__shipment_date__lte=date, sales_line__header__status__in=OPEN_SALES_STATUSES)
-    reservations = Reservation.objects.filter(**key).aggregate(
+    reservations = Reservation.objects.filter(item_id=line.item_id, location_id=line.location_id).aggregate(
         on_entries=Coalesce(Sum("quantity", filter=Q(item_ledger_entry__isnull=False)), ZERO),
         receipt=Coalesce(Sum("quantity", filter=open_order), ZERO),
         requirement=Coalesce(Sum("quantity", filter=open_demand), ZERO),
@@ -119,21 +175,6 @@ def line_details(line: SalesLine) -> LineDetails:
         line_on_entries=Coalesce(
             Sum("quantity", filter=Q(sales_line=line, item_ledger_entry__isnull=False)), ZERO
         ),
-    )
-    scheduled = (
-        AssemblyHeader.objects.open()
-        .filter(**key, due_date__lte=date)
-        .aggregate(t=Coalesce(Sum(F("quantity") - F("assembled_quantity")), ZERO))["t"]
-    )
-    sales_demand = (
-        SalesLine.objects.filter(**key, shipment_date__lte=date, header__status__in=OPEN_SALES_STATUSES)
-        .filter(quantity__gt=F("quantity_shipped"))
-        .aggregate(t=Coalesce(Sum(F("quantity") - F("quantity_shipped")), ZERO))["t"]
-    )
-    component_demand = (
-        AssemblyLine.objects.filter(**key, due_date__lte=date, quantity__gt=F("consumed_quantity"))
-        .exclude(header__status=AssemblyStatus.COMPLETED)
-        .aggregate(t=Coalesce(Sum(F("quantity") - F("consumed_quantity")), ZERO))["t"]
     )
     able = None
     if line.assembly_order_id:
@@ -144,11 +185,11 @@ def line_details(line: SalesLine) -> LineDetails:
         outstanding=line.outstanding_quantity,
         reserved_quantity=reservations["line_total"],
         reserved_on_entries=reservations["line_on_entries"],
-        inventory=inventory,
+        inventory=timeline_.inventory,
         reserved_inventory=reservations["on_entries"],
-        scheduled_receipt=scheduled,
+        scheduled_receipt=timeline_.receipts_upto(date),
         reserved_receipt=reservations["receipt"],
-        gross_requirement=sales_demand + component_demand,
+        gross_requirement=timeline_.demand_upto(date),
         reserved_requirement=reservations["requirement"],
         able_to_assemble=able,
     )
@@ -200,48 +241,47 @@ class ProjectionPoint:
     projected: Decimal
 
 
-def projected_availability(line: SalesLine, *, horizon_days: int = 42) -> list[ProjectionPoint]:
+def projected_availability(
+    line: SalesLine, *, horizon_days: int = 42, timeline_: Timeline | None = None
+) -> list[ProjectionPoint]:
     """X-4: projected inventory of the item at the location by date: inventory now, plus assembly
-    receipts, minus sales and component demand, from today to the horizon (three grouped queries)."""
+    receipts, minus sales and component demand, from today to the horizon."""
     today = timezone.localdate()
-    end = max(today + datetime.timedelta(days=horizon_days), availability_date(line))
-    key = {"item_id": line.item_id, "location_id": line.location_id}
-    inventory = (
-        ItemLedgerEntry.objects.open()
-        .filter(**key)
-        .aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
-    )
+    end = projection_end(line, horizon_days=horizon_days)
+    timeline_ = timeline_ or timeline(line, end=end)
     receipts: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
     demand: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
-    for day, qty in (
-        AssemblyHeader.objects.open()
-        .filter(**key, due_date__lte=end)
-        .values("due_date")
-        .annotate(q=Sum(F("quantity") - F("assembled_quantity")))
-        .values_list("due_date", "q")
-    ):
-        receipts[max(day, today)] += qty
-    for day, qty in (
-        SalesLine.objects.filter(**key, shipment_date__lte=end, header__status__in=OPEN_SALES_STATUSES)
-        .filter(quantity__gt=F("quantity_shipped"))
-        .values("shipment_date")
-        .annotate(q=Sum(F("quantity") - F("quantity_shipped")))
-        .values_list("shipment_date", "q")
-    ):
-        demand[max(day, today)] += qty
-    for day, qty in (
-        AssemblyLine.objects.filter(**key, due_date__lte=end, quantity__gt=F("consumed_quantity"))
-        .exclude(header__status=AssemblyStatus.COMPLETED)
-        .values("due_date")
-        .annotate(q=Sum(F("quantity") - F("consumed_quantity")))
-        .values_list("due_date", "q")
-    ):
-        demand[max(day, today)] += qty
+    for day, qty in timeline_.receipts.items():
+        receipts[max(day, today)] += qty  # overdue receipts are expected today
+    for by_date in (timeline_.sales_demand, timeline_.component_demand):
+        for day, qty in by_date.items():
+            demand[max(day, today)] += qty
     points = []
-    running = inventory
-    for day in sorted({today, availability_date(line), end, *receipts, *demand}):
+    running = timeline_.inventory
+    for day in sorted({today, max(availability_date(line), today), end, *receipts, *demand}):
+        if day > end:
+            continue
         running += receipts[day] - demand[day]
         points.append(
             ProjectionPoint(date=day, receipts=receipts[day], demand=demand[day], projected=running)
         )
     return points
+
+
+def projection_end(line: SalesLine, *, horizon_days: int = 42) -> datetime.date:
+    return max(timezone.localdate() + datetime.timedelta(days=horizon_days), availability_date(line))
+
+
+@dataclass(frozen=True)
+class FactBox:
+    details: LineDetails
+    projection: list[ProjectionPoint]
+
+
+def factbox(line: SalesLine) -> FactBox:
+    """Everything the Sales Line Details FactBox shows, sharing one timeline between figures and chart."""
+    shared = timeline(line, end=projection_end(line))
+    return FactBox(
+        details=line_details(line, timeline_=shared),
+        projection=projected_availability(line, timeline_=shared),
+    )

@@ -1,0 +1,93 @@
+"""The seed procedure, steps 1-4, in a real browser (spec 15; issue 4): FactBox figures, the Reservation
+dialog, Reserve from Current Line, the line's new Reserved Quantity; and X-1, Use available inventory."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from inventory.models import Reservation
+from sales.models import SalesLine
+from tests.sales.conftest import Seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def figure(page, name: str):
+    return page.locator(f"#factbox [data-figure='{name}']")
+
+
+def open_order_with_kit_line(page, live_server):
+    seed = Seed()
+    header = seed.order()
+    page.goto(live_server.url + header.get_absolute_url())
+    new_row = page.locator("tr.new-line")
+    new_row.get_by_label("No.").fill("KIT")
+    new_row.get_by_label("Quantity", exact=True).fill("10")
+    new_row.get_by_label("Quantity", exact=True).press("Enter")
+    row = page.locator("#sales-lines tbody tr").first
+    expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("10")
+    return row
+
+
+def test_seed_steps_1_to_4(logged_in_page, live_server, screenshot):
+    page = logged_in_page
+    row = open_order_with_kit_line(page, live_server)  # step 1
+    expect(row.get_by_label("Qty. to Assemble to Order")).to_have_value("10")
+
+    row.click()  # step 2: the FactBox follows the line
+    expect(figure(page, "item-availability")).to_have_text("3")
+    screenshot("seed-step-2-factbox")
+
+    qato = row.get_by_label("Qty. to Assemble to Order")  # step 3
+    qato.fill("7")
+    qato.press("Tab")
+    expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("7")
+    expect(figure(page, "required-quantity")).to_have_text("3")
+    expect(figure(page, "item-availability")).to_have_text("0")
+    screenshot("seed-step-3-qato-7")
+
+    row.get_by_role("link", name="Reserve line KIT").click()  # step 4
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-figure='quantity-to-reserve']")).to_have_text("10")
+    expect(dialog.locator("[data-figure='reserved-quantity']")).to_have_text("7")
+    expect(dialog.locator("[data-figure='unreserved-quantity']")).to_have_text("3")
+    ile_row = dialog.locator("tr[data-supply='ILE']")
+    expect(ile_row.locator("[data-caption='Total Available Quantity']")).to_have_text("3")
+    screenshot("seed-step-4-reservation-dialog")
+    ile_row.get_by_role("button", name="Reserve from Current Line").click()
+    expect(dialog.locator("[data-figure='reserved-quantity']")).to_have_text("10")
+    expect(dialog.locator("[data-figure='unreserved-quantity']")).to_have_text("0")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    row = page.locator("#sales-lines tbody tr").first
+    expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("10")
+    expect(row.get_by_label("Qty. to Assemble to Order")).to_have_value("7")
+    expect(figure(page, "available-inventory")).to_have_text("0")
+    expect(figure(page, "required-quantity")).to_have_text("0")
+    expect(figure(page, "reserved-from-stock")).to_have_text("Partial")
+    screenshot("seed-step-4-after-reserve")
+
+    figure(page, "available-inventory").get_by_role("link").click()  # X-3: drill down
+    expect(page.get_by_role("dialog")).to_contain_text("Available Inventory")
+    page.keyboard.press("Escape")
+    assert SalesLine.objects.with_reserved_quantity().get().reserved_quantity == 10
+
+
+def test_x_1_use_available_inventory(logged_in_page, live_server, screenshot):
+    page = logged_in_page
+    row = open_order_with_kit_line(page, live_server)
+    row.click()
+    offer = page.locator("#factbox .offer")
+    expect(offer).to_contain_text("3 available in inventory")
+    screenshot("x-1-offer")
+    offer.get_by_role("button", name="Use available inventory").click()
+    expect(figure(page, "reserved-from-stock")).to_have_text("Partial")
+    row = page.locator("#sales-lines tbody tr").first
+    expect(row.get_by_label("Qty. to Assemble to Order")).to_have_value("7")
+    expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("10")
+    expect(page.locator("#factbox .offer")).to_have_count(0)
+    expect(page.locator("#factbox")).to_contain_text("3 taken from inventory")
+    assert Reservation.objects.filter(item_ledger_entry__isnull=False).total() == 3

@@ -1,0 +1,192 @@
+"""The FactBox, drill-downs, Use available inventory and the Reservation page over HTTP (spec 8, 9; X-1, X-3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from inventory.models import Reservation
+from sales.models import SalesLine
+from sales.services.lines import save_sales_line
+from tests.factories import ItemFactory, post_stock
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+MAX_QUERIES = 12  # issue 4: the FactBox and the Reservation dialog, whole request (session and user included)
+
+
+def url(name: str, line: SalesLine, *args) -> str:
+    return reverse(f"sales:{name}", args=[line.header_id, line.pk, *args])
+
+
+@pytest.fixture
+def kit_line(seed):
+    header = seed.order()
+    return seed.line(header, quantity=10)
+
+
+def test_factbox_partial_full_fallback_and_figures(kit_line, user_client):
+    response = user_client.get(url("line-factbox", kit_line), **HTMX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<aside id="factbox"')
+    assert '<dd data-figure="item-availability" class="">3</dd>' in html
+    assert "3 available in inventory." in html
+    full = user_client.get(url("line-factbox", kit_line))
+    assert full.status_code == 302 and full["Location"].endswith(f"?line={kit_line.pk}")
+
+
+def test_factbox_and_dialog_queries_are_fixed_whatever_the_data(seed, user_client):
+    """Same number of queries with 1 or 40 entries, lines and orders of the item, and at most 12."""
+    header = seed.order()
+    line = seed.line(header, quantity=10)
+    counts = {}
+    for label in ("small", "large"):
+        with CaptureQueriesContext(connection) as factbox_run:
+            assert user_client.get(url("line-factbox", line), **HTMX).status_code == 200
+        with CaptureQueriesContext(connection) as dialog_run:
+            assert user_client.get(url("reservation", line), **HTMX).status_code == 200
+        counts[label] = (len(factbox_run), len(dialog_run))
+        for _ in range(20):  # grow the item's history, demand and supply
+            post_stock(seed.kit, seed.main, 2)
+            post_stock(seed.kit, seed.main, -1)
+            seed.line(seed.order(), quantity=1)
+    assert counts["small"] == counts["large"]
+    assert max(counts["large"]) <= MAX_QUERIES
+
+
+def test_another_orders_line_is_not_found(seed, user_client):
+    mine = seed.order()
+    theirs = seed.line(seed.order(), quantity=2)
+    for name in ("line-factbox", "reservation"):
+        assert user_client.get(reverse(f"sales:{name}", args=[mine.pk, theirs.pk]), **HTMX).status_code == 404
+    action = reverse("sales:reservation-action", args=[mine.pk, theirs.pk, "auto-reserve"])
+    assert user_client.post(action, **HTMX).status_code == 404
+    assert (
+        user_client.post(reverse("sales:use-available", args=[mine.pk, theirs.pk]), **HTMX).status_code == 404
+    )
+
+
+def test_unknown_figure_action_or_supply_type_is_not_found(kit_line, user_client):
+    assert user_client.get(url("factbox-drilldown", kit_line, "everything"), **HTMX).status_code == 404
+    assert user_client.post(url("reservation-action", kit_line, "steal"), **HTMX).status_code == 404
+    response = user_client.post(url("reservation-action", kit_line, "cancel"), {"supply_type": "X"}, **HTMX)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "figure",
+    [
+        "available-inventory",
+        "scheduled-receipt",
+        "reserved-receipt",
+        "gross-requirement",
+        "reserved-requirement",
+        "reserved-quantity",
+    ],
+)
+def test_x_3_every_figure_drills_down(kit_line, user_client, figure):
+    response = user_client.get(url("factbox-drilldown", kit_line, figure), **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<dialog id="drilldown"')
+    expected = {
+        "available-inventory": "Positive Adjmt.",
+        "scheduled-receipt": "AO-00001",
+        "reserved-receipt": "Order-to-Order",
+        "gross-requirement": "SO-00001",
+        "reserved-requirement": "Order-to-Order",
+        "reserved-quantity": "Order-to-Order",
+    }[figure]
+    assert expected in html
+    assert b"<html" in user_client.get(url("factbox-drilldown", kit_line, figure)).content
+
+
+def test_x_1_use_available_answers_with_row_and_factbox_out_of_band(kit_line, user_client):
+    response = user_client.post(url("use-available", kit_line), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        '<aside id="factbox" class="factbox card" aria-label="Sales Line Details" hx-swap-oob="true">' in html
+    )
+    row = html[html.index("<template>") :]
+    assert f'<tr id="line-{kit_line.pk}"' in row and 'hx-swap-oob="true"' in row
+    kit_line.refresh_from_db()
+    assert kit_line.qty_to_assemble_to_order == 7
+    again = user_client.post(url("use-available", kit_line), **HTMX)
+    assert again.status_code == 422 and "There is no inventory available to use" in again.content.decode()
+
+
+def test_reservation_dialog_partial_and_full_page(kit_line, user_client):
+    partial = user_client.get(url("reservation", kit_line), **HTMX).content.decode()
+    assert partial.lstrip().startswith('<dialog id="reservation-dialog"') and "data-modal" in partial
+    full = user_client.get(url("reservation", kit_line)).content.decode()
+    assert "<html" in full and '<dialog id="reservation-dialog"' in full and " open>" in full
+
+
+def test_reserve_cancel_and_auto_reserve_through_the_dialog(kit_line, user_client):
+    save_sales_line(header=kit_line.header, line=kit_line, values={"qty_to_assemble_to_order": Decimal(7)})
+    response = user_client.post(
+        url("reservation-action", kit_line, "reserve-from-current-line"), {"supply_type": "ILE"}, **HTMX
+    )
+    html = response.content.decode()
+    assert "3 reserved." in html
+    assert '<dd data-figure="reserved-quantity">10</dd>' in html
+    assert 'hx-swap-oob="true"' in html  # the row and the FactBox follow
+
+    response = user_client.post(
+        url("reservation-action", kit_line, "reserve-from-current-line"), {"supply_type": "ILE"}, **HTMX
+    )
+    assert response.status_code == 422 and "Fully reserved." in response.content.decode()
+
+    response = user_client.post(url("reservation-action", kit_line, "cancel"), {"supply_type": "ILE"}, **HTMX)
+    assert "3 reservation cancelled." in response.content.decode()
+    response = user_client.post(url("reservation-action", kit_line, "cancel"), {"supply_type": "ASM"}, **HTMX)
+    assert "There are no reservations to cancel." in response.content.decode()
+
+    response = user_client.post(url("reservation-action", kit_line, "auto-reserve"), **HTMX)
+    assert "3 reserved." in response.content.decode()
+    assert Reservation.objects.filter(sales_line=kit_line).total() == 10
+
+
+def test_available_to_reserve_from_one_entry_with_bad_quantities(seed, kit_line, user_client):
+    save_sales_line(header=kit_line.header, line=kit_line, values={"qty_to_assemble_to_order": Decimal(7)})
+    entry = seed.kit.ledger_entries.get()
+    listing = user_client.get(
+        url("reservation", kit_line), {"show": "available", "supply_type": "ILE"}, **HTMX
+    )
+    assert f'name="supply" value="{entry.pk}"' in listing.content.decode()
+    action = url("reservation-action", kit_line, "reserve-from-supply")
+    for bad, message in (
+        ("x", "Enter a number."),
+        ("-1", "greater than or equal to 0.00001"),
+        ("4", "has only 3 available"),
+    ):
+        response = user_client.post(
+            action, {"supply_type": "ILE", "supply": entry.pk, "quantity": bad}, **HTMX
+        )
+        assert response.status_code == 422
+        assert message in response.content.decode()
+    assert not Reservation.objects.filter(item_ledger_entry=entry).exists()
+    other_item_entry = post_stock(ItemFactory(no="OTHER"), seed.main, 5)
+    response = user_client.post(
+        action, {"supply_type": "ILE", "supply": other_item_entry.pk, "quantity": "1"}, **HTMX
+    )
+    assert "cannot supply this line" in response.content.decode()
+    response = user_client.post(action, {"supply_type": "ILE", "supply": entry.pk, "quantity": "2"}, **HTMX)
+    assert "2 reserved." in response.content.decode()
+    assert Reservation.objects.get(item_ledger_entry=entry).quantity == 2
+
+
+def test_reservation_actions_without_javascript_redirect_back(kit_line, user_client):
+    response = user_client.post(url("reservation-action", kit_line, "auto-reserve"), follow=True)
+    assert "Fully reserved." in response.content.decode()
+    assert response.redirect_chain[-1][0] == url("reservation", kit_line)
+
+
+def test_reservation_entries_listing(kit_line, user_client):
+    html = user_client.get(url("reservation", kit_line), {"show": "entries"}, **HTMX).content.decode()
+    assert "Assembly Order AO-00001" in html and "Order-to-Order" in html

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,11 +30,19 @@ from inventory.models import (
     Reservation,
 )
 from inventory.numbering import next_no
-from inventory.services.posting import EntryToPost, post_item_entries
+from inventory.services.posting import EntryToPost, InsufficientInventoryError, Shortage, post_item_entries
 
 from .models import AssemblyHeader, AssemblyLine, AssemblyStatus, PostedAssemblyHeader, PostedAssemblyLine
 
 QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()  # "keep the current value"; None means "clear it"
 
 MSG_LINKED_READ_ONLY = (
     "Assembly order {no} is linked to sales order {order} line {line}: {field} follows the sales line "
@@ -55,10 +64,16 @@ MSG_ALREADY_RELEASED = "Assembly order {no} is already released."
 MSG_ALREADY_OPEN = "Assembly order {no} is already open."
 MSG_NOTHING_TO_POST = "There is nothing to post: Quantity to Assemble is 0 on assembly order {no}."
 MSG_QTY_TO_ASSEMBLE_RANGE = "Quantity to Assemble must be between {low} and {high}."
+MSG_QTY_TO_ASSEMBLE_LINKED_RANGE = (
+    "Quantity to Assemble must be between {low} and {high}: the bounds come from Qty. to Ship {qty_to_ship} "
+    "on sales order {order} line {line}."
+)
 MSG_QUANTITY_POSITIVE = "Quantity must be greater than 0."
 MSG_QUANTITY_BELOW_ASSEMBLED = "Quantity cannot be less than the Assembled Quantity ({assembled})."
 MSG_NO_BOM = "Item {item} has no assembly BOM."
 MSG_COMPLETED = "Assembly order {no} is completed."
+MSG_BIN_NOT_ALLOWED = "Bin Code must be blank at location {location}, which does not use bins."
+MSG_BIN_OTHER_LOCATION = "Bin {bin} does not belong to location {location}."
 MSG_HAS_OUTPUT = "Assembly order {no} cannot be deleted: {qty} has already been assembled."
 
 
@@ -124,6 +139,16 @@ def _lock_order(pk: int) -> AssemblyHeader:
     )
 
 
+def _check_bin(bin: Bin | None, location: Location) -> None:
+    """A header's or line's bin is optional, but it must be the location's and the location must use bins."""
+    if bin is None:
+        return
+    if not location.bin_mandatory:
+        raise ValidationError({"bin": MSG_BIN_NOT_ALLOWED.format(location=location.code)})
+    if bin.location_id != location.pk:
+        raise ValidationError({"bin": MSG_BIN_OTHER_LOCATION.format(bin=bin.code, location=location.code)})
+
+
 def _refuse_if_linked(header: AssemblyHeader, message: str, **extra) -> None:
     if header.is_linked:
         line = header.sales_line
@@ -160,8 +185,7 @@ def create_assembly_order(
         raise ValidationError({"quantity": MSG_QUANTITY_POSITIVE})
     if bin is None and location.bin_mandatory:
         bin = location.from_assembly_bin
-    if bin is not None and bin.location_id != location.pk:
-        raise ValidationError({"bin": f"Bin {bin.code} does not belong to location {location.code}."})
+    _check_bin(bin, location)
     header = AssemblyHeader.objects.create(
         no=next_no("ASSEMBLY-ORDER"),
         item=item,
@@ -185,29 +209,29 @@ def update_assembly_order(
     quantity: Decimal | None = None,
     quantity_to_assemble: Decimal | None = None,
     due_date: datetime.date | None = None,
-    bin: Bin | None = None,
+    bin: Bin | None | _Unchanged = UNCHANGED,
     posting_date: datetime.date | None = None,
 ) -> AssemblyHeader:
-    """Change a stand-alone order's header; a linked order accepts only Quantity to Assemble (R-SYNC-2)."""
+    """Change a stand-alone order's header; a linked order accepts only Quantity to Assemble (R-SYNC-2).
+
+    `bin=None` clears the Bin Code; leaving it out keeps it.
+    """
     header = _lock_order(order.pk)
     if header.status == AssemblyStatus.COMPLETED:
         raise ValidationError(MSG_COMPLETED.format(no=header.no))
-    if header.is_linked:
-        for name, value, current in (
-            ("Quantity", quantity, header.quantity),
-            ("Due Date", due_date, header.due_date),
-            ("Bin Code", bin, header.bin),
-        ):
-            if value is not None and value != current:
-                _refuse_if_linked(header, MSG_LINKED_READ_ONLY, field=name)
-    changed_quantity = quantity is not None and quantity != header.quantity
-    if (
-        changed_quantity
-        or (due_date is not None and due_date != header.due_date)
-        or (bin is not None and bin != header.bin)
-    ):
+    changed = {
+        "Quantity": quantity is not None and quantity != header.quantity,
+        "Due Date": due_date is not None and due_date != header.due_date,
+        "Bin Code": bin is not UNCHANGED and bin != header.bin,
+    }
+    for caption, is_changed in changed.items():
+        if is_changed:
+            _refuse_if_linked(header, MSG_LINKED_READ_ONLY, field=caption)  # R-SYNC-2
+    if any(changed.values()):
         _require_open(header)
-    if changed_quantity:
+    if changed["Quantity"] and quantity_to_assemble == header.quantity_to_assemble:
+        quantity_to_assemble = None  # left as it was: the default for the new Quantity applies
+    if changed["Quantity"]:
         if quantity <= 0:
             raise ValidationError({"quantity": MSG_QUANTITY_POSITIVE})
         if quantity < header.assembled_quantity:
@@ -215,28 +239,36 @@ def update_assembly_order(
                 {"quantity": MSG_QUANTITY_BELOW_ASSEMBLED.format(assembled=_fmt(header.assembled_quantity))}
             )
         header.quantity = quantity
-        header.quantity_to_assemble = header.remaining_quantity  # R-ASM-1 default
-    if due_date is not None:
+        header.quantity_to_assemble = header.remaining_quantity  # R-ASM-1 default, unless given below
+    if changed["Due Date"]:
         header.due_date = header.starting_date = due_date
-    if bin is not None:
-        if bin.location_id != header.location_id:
-            raise ValidationError(
-                {"bin": f"Bin {bin.code} does not belong to location {header.location.code}."}
-            )
+    if changed["Bin Code"]:
+        _check_bin(bin, header.location)
         header.bin = bin
     if posting_date is not None:
         header.posting_date = posting_date
-    if quantity_to_assemble is not None and not changed_quantity:
+    if quantity_to_assemble is not None:
         low, high = quantity_to_assemble_bounds(header)
         if not (low <= quantity_to_assemble <= high):
-            raise ValidationError(
-                {"quantity_to_assemble": MSG_QTY_TO_ASSEMBLE_RANGE.format(low=_fmt(low), high=_fmt(high))}
-            )
+            raise ValidationError({"quantity_to_assemble": _range_message(header, low, high)})
         header.quantity_to_assemble = quantity_to_assemble
     header.save()
     apply_header_to_lines(header)
     _sync_reservations_to_remaining(header)
     return header
+
+
+def _range_message(header: AssemblyHeader, low: Decimal, high: Decimal) -> str:
+    if not header.is_linked:
+        return MSG_QTY_TO_ASSEMBLE_RANGE.format(low=_fmt(low), high=_fmt(high))
+    line = header.sales_line
+    return MSG_QTY_TO_ASSEMBLE_LINKED_RANGE.format(
+        low=_fmt(low),
+        high=_fmt(high),
+        qty_to_ship=_fmt(line.qty_to_ship),
+        order=line.header.no,
+        line=line.line_no,
+    )
 
 
 def quantity_to_assemble_bounds(header: AssemblyHeader) -> tuple[Decimal, Decimal]:
@@ -308,7 +340,7 @@ def add_assembly_line(*, order: AssemblyHeader, item: Item, quantity_per: Decima
 
 @transaction.atomic
 def update_assembly_line(
-    *, line: AssemblyLine, quantity_per: Decimal | None = None, bin: Bin | None = None
+    *, line: AssemblyLine, quantity_per: Decimal | None = None, bin: Bin | None | _Unchanged = UNCHANGED
 ) -> AssemblyLine:
     header = _lock_order(line.header_id)
     _require_open(header)
@@ -319,11 +351,8 @@ def update_assembly_line(
         if _round_qty(quantity_per * header.quantity) < line.consumed_quantity:
             raise ValidationError({"quantity_per": "Quantity cannot be less than the Consumed Quantity."})
         line.quantity_per = quantity_per
-    if bin is not None:
-        if bin.location_id != header.location_id:
-            raise ValidationError(
-                {"bin": f"Bin {bin.code} does not belong to location {header.location.code}."}
-            )
+    if bin is not UNCHANGED:
+        _check_bin(bin, header.location)
         line.bin = bin
     line.quantity = _round_qty(line.quantity_per * header.quantity)
     line.quantity_to_consume = _round_qty(line.quantity_per * header.quantity_to_assemble)
@@ -393,10 +422,10 @@ def order_availability(header: AssemblyHeader) -> OrderAvailability:
     """R-ASM-4 with a fixed number of queries, whatever the number of lines.
 
     Component available = inventory at the order's location (Σ open remaining) − reservations held on
-    that inventory by other demands. Able to Assemble = min over lines of available ÷ Quantity per,
-    rounded down to a whole number and capped at Remaining Quantity.
+    that inventory by other demands. Able to Assemble = min over components of available ÷ Quantity per
+    (summed over the lines that use the component), rounded down and capped at Remaining Quantity.
     """
-    lines = list(header.lines.select_related("item", "bin").order_by("line_no"))
+    lines = list(header.lines.select_related("item", "bin", "location").order_by("line_no"))
     item_ids = {line.item_id for line in lines}
     inventory = dict(
         ItemLedgerEntry.objects.open()
@@ -412,16 +441,24 @@ def order_availability(header: AssemblyHeader) -> OrderAvailability:
         .annotate(total=Sum("quantity"))
         .values_list("item_id", "total")
     )
-    result = []
-    able = header.remaining_quantity
+    # A component may stand on several lines: judge each item against what all its lines need.
+    per_unit: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    needed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
-        available = inventory.get(line.item_id, ZERO) - reserved.get(line.item_id, ZERO)
-        result.append(
-            LineAvailability(line=line, available=available, shortage=available < line.remaining_quantity)
+        per_unit[line.item_id] += line.quantity_per
+        needed[line.item_id] += line.remaining_quantity
+    available = {item_id: inventory.get(item_id, ZERO) - reserved.get(item_id, ZERO) for item_id in per_unit}
+    result = [
+        LineAvailability(
+            line=line,
+            available=available[line.item_id],
+            shortage=available[line.item_id] < needed[line.item_id],
         )
-        able = min(able, Decimal(math.floor(max(available, ZERO) / line.quantity_per)))
-    if not lines:
-        able = ZERO
+        for line in lines
+    ]
+    able = header.remaining_quantity if lines else ZERO
+    for item_id, quantity_per in per_unit.items():
+        able = min(able, Decimal(math.floor(max(available[item_id], ZERO) / quantity_per)))
     return OrderAvailability(lines=result, able_to_assemble=max(able, ZERO))
 
 
@@ -458,6 +495,7 @@ def consumption_entries(
         if header.location.bin_mandatory
         else {}
     )
+    shortages: list[Shortage] = []
     for line in lines:
         needed = line.quantity_to_consume
         order = [line.bin_id] + [b for b in bin_order.get(line.item_id, []) if b != line.bin_id]
@@ -472,6 +510,14 @@ def consumption_entries(
             if needed == 0:
                 break
         if needed > 0:
+            if header.location.bin_mandatory and line.bin_id is None:
+                # No bin holds it and the line names none: the shortage itself is the answer (R-POST-3).
+                shortages.append(
+                    Shortage(
+                        item_no=line.item.no, location_code=header.location.code, bin_code="", missing=needed
+                    )
+                )
+                continue
             takes.append((line.bin_id, needed))
         for bin_id, qty in takes:
             entries.append(
@@ -487,6 +533,8 @@ def consumption_entries(
                     quantity=-qty,
                 )
             )
+    if shortages:
+        raise InsufficientInventoryError(shortages)
     return entries
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -161,7 +161,6 @@ def _card_context(
     """Everything the card shows, in a number of queries that does not grow with its lines (R-ASM-4)."""
     availability = order_availability(order)
     lines = [row.line for row in availability.lines]
-    prefetch_related_objects(lines, "location")
     errors = list(errors or [])
     lines_editable = order.is_open  # R-ASM-3: Released (and Completed) orders' lines are read-only
     if not lines_editable:

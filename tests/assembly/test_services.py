@@ -18,6 +18,7 @@ from assembly.services import (
     MSG_NO_BOM,
     MSG_NO_COMPONENTS,
     MSG_NOT_OPEN,
+    MSG_QTY_TO_ASSEMBLE_LINKED_RANGE,
     MSG_QTY_TO_ASSEMBLE_RANGE,
     MSG_QUANTITY_POSITIVE,
     add_assembly_line,
@@ -468,9 +469,71 @@ def test_r_sync_2_r_qts_2_quantity_to_assemble_of_a_linked_order_stays_within_th
         with pytest.raises(ValidationError) as excinfo:
             update_assembly_order(order=order, quantity_to_assemble=bad)
         assert excinfo.value.message_dict == {
-            "quantity_to_assemble": [MSG_QTY_TO_ASSEMBLE_RANGE.format(low=1, high=4)]
+            "quantity_to_assemble": [
+                MSG_QTY_TO_ASSEMBLE_LINKED_RANGE.format(
+                    low=1, high=4, qty_to_ship=4, order="SO-00001", line=10000
+                )
+            ]
         }
     update_assembly_order(order=order, quantity_to_assemble=D(2))
     order = fresh(order)
     assert order.quantity_to_assemble == 2
     assert [x.quantity_to_consume for x in lines_of(order)] == [4, 2]
+
+
+# --- Found in review: component on two lines, bins, shortages without a bin -------------------
+
+
+def test_r_asm_4_a_component_on_two_lines_is_judged_against_both(world):
+    """20 BASE in stock; BASE stands on two lines at 2 per each: only 5 lamps can be built, not 10."""
+    from assembly.services import add_assembly_line, order_availability
+
+    order = world.order(10)
+    add_assembly_line(order=order, item=world.part_a, quantity_per=Decimal(2))
+    availability = order_availability(fresh(order))
+    assert availability.able_to_assemble == 5
+    assert [row.shortage for row in availability.lines if row.line.item == world.part_a] == [True, True]
+
+
+def test_bin_at_a_location_without_bins_is_refused_at_creation_and_change(world):
+    stray = BinFactory(location=world.main, code="STRAY")  # a Bin row at a location that does not use bins
+    with pytest.raises(ValidationError, match="must be blank at location MAIN"):
+        world.order(1, bin=stray)
+    order = world.order(1)
+    with pytest.raises(ValidationError, match="must be blank at location MAIN"):
+        update_assembly_order(order=order, bin=stray)
+    line = lines_of(order)[0]
+    from assembly.services import update_assembly_line
+
+    with pytest.raises(ValidationError, match="must be blank at location MAIN"):
+        update_assembly_line(line=line, bin=stray)
+
+
+def test_bin_code_can_be_cleared(world):
+    from assembly.services import update_assembly_line
+
+    order = world.order(2, location=world.silver)
+    assert fresh(order).bin == world.from_asm
+    update_assembly_order(order=order, bin=None)
+    assert fresh(order).bin is None
+    line = lines_of(order)[0]
+    update_assembly_line(line=line, bin=None)
+    line.refresh_from_db()
+    assert line.bin is None
+    update_assembly_order(order=order, quantity=Decimal(3))  # leaving bin out keeps it cleared
+    assert fresh(order).bin is None
+
+
+def test_r_post_3_shortage_without_a_to_assembly_bin_names_the_shortage(empty_world):
+    world = empty_world
+    world.silver.to_assembly_bin = None
+    world.silver.save()
+    order = world.order(1, location=world.silver)
+    with pytest.raises(InsufficientInventoryError) as caught:
+        post_assembly_order(order=order)
+    assert {s.item_no for s in caught.value.shortages} == {"BASE", "SHADE"}
+    assert (
+        "You have insufficient quantity of Item BASE on inventory. Location SILVER"
+        in caught.value.messages[0]
+    )
+    assert not ItemLedgerEntry.objects.exclude(entry_type="POS_ADJ").exists()

@@ -614,7 +614,10 @@ def test_r_sync_2_r_qts_2_linked_quantity_to_assemble_out_of_bounds_is_shown(use
         **HTMX,
     )
     assert response.status_code == 422 and not is_full_page(response)
-    assert "Quantity to Assemble must be between 1 and 4." in text(response)
+    assert (
+        "Quantity to Assemble must be between 1 and 4: the bounds come from Qty. to Ship 4 on sales order SO-00001 line 10000."
+        in text(response)
+    )
     after = fresh(order)
     assert (after.quantity, after.quantity_to_assemble) == (7, 4)
 

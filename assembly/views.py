@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from inventory.htmx import is_partial
 from inventory.models import ItemLedgerEntry
 from inventory.services.posting import InsufficientInventoryError
 
@@ -66,10 +67,6 @@ MSG_POSTED = "Assembly order {no} was posted: {qty} {item} assembled."
 MSG_NOTHING_POSTED = "Nothing was posted."
 
 
-def _is_partial_request(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
-
-
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -102,7 +99,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page")),
         "query": _query_without_page(request),
     }
-    template = LIST_TEMPLATE + ("#order-table" if _is_partial_request(request) else "")
+    template = LIST_TEMPLATE + ("#order-table" if is_partial(request) else "")
     return render(request, template, context)
 
 
@@ -126,11 +123,11 @@ def order_new(request: HttpRequest) -> HttpResponse:
             add_service_error(form, exc)
         else:
             messages.success(request, MSG_CREATED.format(no=order.no, lines=order.lines.count()))
-            if _is_partial_request(request):
+            if is_partial(request):
                 return HttpResponseClientRedirect(order.get_absolute_url())
             return redirect(order)
     context = {"title": "New Assembly Order", "nav": "assembly-orders", "form": form}
-    template = NEW_TEMPLATE + ("#new-order-form" if _is_partial_request(request) else "")
+    template = NEW_TEMPLATE + ("#new-order-form" if is_partial(request) else "")
     return render(request, template, context, status=422 if form.errors else 200)
 
 
@@ -212,13 +209,13 @@ def _card_context(
 
 
 def _render_card(request: HttpRequest, order: AssemblyHeader, *, status: int = 200, **kwargs) -> HttpResponse:
-    template = CARD_TEMPLATE + ("#order-document" if _is_partial_request(request) else "")
+    template = CARD_TEMPLATE + ("#order-document" if is_partial(request) else "")
     return render(request, template, _card_context(request, order, **kwargs), status=status)
 
 
 def _after_change(request: HttpRequest, order_pk: int, **kwargs) -> HttpResponse:
     """A successful change: htmx gets the fresh document, a plain form post is redirected (PRG)."""
-    if not _is_partial_request(request):
+    if not is_partial(request):
         return redirect("assembly:order-card", order_pk)
     return _render_card(request, _get_order(order_pk), **kwargs)
 
@@ -343,7 +340,7 @@ def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             return _render_card(request, order, errors=exc.messages, status=422)
         messages.success(request, MSG_DELETED.format(no=order.no))
-        if _is_partial_request(request):
+        if is_partial(request):
             return HttpResponseClientRedirect(reverse("assembly:order-list"))
         return redirect("assembly:order-list")
     refusal = None
@@ -377,7 +374,7 @@ def posted_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(posted, PAGE_SIZE).get_page(request.GET.get("page")),
         "query": _query_without_page(request),
     }
-    template = POSTED_LIST_TEMPLATE + ("#posted-table" if _is_partial_request(request) else "")
+    template = POSTED_LIST_TEMPLATE + ("#posted-table" if is_partial(request) else "")
     return render(request, template, context)
 
 

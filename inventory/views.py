@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from inventory.htmx import is_partial
+
 from .forms import ItemJournalLineForm, LedgerFilterForm
 from .models import ItemJournalLine, ItemLedgerEntry
 from .services.journal import post_item_journal
@@ -24,10 +26,6 @@ JOURNAL_TEMPLATE = "inventory/item_journal.html"
 LEDGER_TEMPLATE = "inventory/ledger_entries.html"
 MSG_POSTED = "The journal lines were successfully posted ({count} item ledger entries, document {document})."
 LEDGER_PAGE_SIZE = 50
-
-
-def _is_partial_request(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 def _journal_context(
@@ -57,7 +55,7 @@ def _journal_context(
 
 def _render_journal(request: HttpRequest, status: int = 200, **kwargs) -> HttpResponse:
     template = JOURNAL_TEMPLATE
-    if _is_partial_request(request):
+    if is_partial(request):
         template += "#journal-lines"
     return render(request, template, _journal_context(request, **kwargs), status=status)
 
@@ -79,7 +77,7 @@ def journal_line_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _render_journal(request, new_form=form, status=422)
     form.save()
-    if not _is_partial_request(request):
+    if not is_partial(request):
         return redirect("inventory:item-journal")
     return _render_journal(request)
 
@@ -91,7 +89,7 @@ def journal_line_change(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_journal(request, edit_form=form, status=422)
     form.save()
-    if not _is_partial_request(request):
+    if not is_partial(request):
         return redirect("inventory:item-journal")
     return _render_journal(request)
 
@@ -99,7 +97,7 @@ def journal_line_change(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def journal_line_delete(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(ItemJournalLine, user=request.user, pk=pk).delete()
-    if not _is_partial_request(request):
+    if not is_partial(request):
         return redirect("inventory:item-journal")
     return _render_journal(request)
 
@@ -145,5 +143,5 @@ def ledger_entries(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
     }
-    template = LEDGER_TEMPLATE + ("#ledger-table" if _is_partial_request(request) else "")
+    template = LEDGER_TEMPLATE + ("#ledger-table" if is_partial(request) else "")
     return render(request, template, context)

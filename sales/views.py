@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assembly.models import AssemblyHeader, AssemblyLine
+from inventory.htmx import is_partial
 from inventory.models import ZERO, ItemLedgerEntry, Reservation
 
 from .charts import projection_chart
@@ -43,10 +44,6 @@ LIST = "sales/order_list.html"
 PAGE_SIZE = 50
 MSG_RELEASED = "Sales order {no} was released."
 MSG_REOPENED = "Sales order {no} was reopened."
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 def _lines(header: SalesHeader):
@@ -189,7 +186,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
     }
-    return render(request, LIST + ("#orders-table" if _htmx(request) else ""), context)
+    return render(request, LIST + ("#orders-table" if is_partial(request) else ""), context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -238,7 +235,7 @@ def header_change(request: HttpRequest, pk: int) -> HttpResponse:
             form = None
     else:
         status = 422
-    if not _htmx(request):
+    if not is_partial(request):
         if status == 200 and not confirm_message:
             return redirect(header)
         return render(
@@ -266,12 +263,12 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             for message in result.messages:
                 messages.info(request, message)
-            if not _htmx(request):
+            if not is_partial(request):
                 return redirect(header)
             return render(request, CARD + "#sales-lines", _card_context(request, header, focus_new=True))
     else:
         status = 422
-    template = CARD + ("#sales-lines" if _htmx(request) else "")
+    template = CARD + ("#sales-lines" if is_partial(request) else "")
     return render(request, template, _card_context(request, header, new_form=form), status=status)
 
 
@@ -297,7 +294,7 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     except ValidationError as exc:
         form.apply_service_errors(exc)
         return _render_row(request, header, line, form=form, status=422)
-    if not _htmx(request):
+    if not is_partial(request):
         for message in result.messages:
             messages.info(request, message)
         return redirect(header)
@@ -321,7 +318,7 @@ def _render_row(
         "confirm": confirm,
         "notice": notice,
     }
-    if not _htmx(request):
+    if not is_partial(request):
         context = _card_context(request, header)
         context["rows"] = [row if r["line"].pk == line.pk else r for r in context["rows"]]
         return render(request, CARD, context, status=status)
@@ -342,35 +339,32 @@ def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         status = 422
     else:
         status = 200
-    if not _htmx(request):
+    if not is_partial(request):
         return redirect(header)
     return render(request, CARD + "#sales-lines", _card_context(request, header), status=status)
 
 
-@require_POST
-def order_release(request: HttpRequest, pk: int) -> HttpResponse:
+def _change_status(request: HttpRequest, pk: int, service, success: str) -> HttpResponse:
     header = _get_header(pk)
     try:
-        release_sales_order(header=header)
+        service(header=header)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, MSG_RELEASED.format(no=header.no))
+        messages.success(request, success.format(no=header.no))
     return redirect(header)
+
+
+@require_POST
+def order_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-REL-1: check the order and release it with its linked assembly orders."""
+    return _change_status(request, pk, release_sales_order, MSG_RELEASED)
 
 
 @require_POST
 def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    header = _get_header(pk)
-    try:
-        reopen_sales_order(header=header)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, MSG_REOPENED.format(no=header.no))
-    return redirect(header)
+    return _change_status(request, pk, reopen_sales_order, MSG_REOPENED)
 
 
 # --- Sales Line Details FactBox (spec 8, X-1, X-3, X-4) ---------------------------------------
@@ -379,7 +373,7 @@ def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def line_factbox(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     line = _line_for(pk, line_pk)
-    if not _htmx(request):
+    if not is_partial(request):
         return redirect(f"{line.header.get_absolute_url()}?line={line.pk}")
     return render(request, CARD + "#factbox", {"header": line.header, **_factbox_context(line)})
 
@@ -397,7 +391,7 @@ def use_available(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         notice, status = " ".join(exc.messages), 422
     else:
         notice = " ".join(result.messages)
-    if not _htmx(request):
+    if not is_partial(request):
         if notice:
             (messages.success if status == 200 else messages.error)(request, notice)
         return redirect(f"{line.header.get_absolute_url()}?line={line.pk}")
@@ -476,7 +470,7 @@ def factbox_drilldown(request: HttpRequest, pk: int, line_pk: int, figure: str) 
             context[name] = list(context[name][: DRILLDOWN_LIMIT + 1])
             context[f"{name}_more"] = len(context[name]) > DRILLDOWN_LIMIT
             context[name] = context[name][:DRILLDOWN_LIMIT]
-    template = DRILLDOWN + ("#drilldown" if _htmx(request) else "")
+    template = DRILLDOWN + ("#drilldown" if is_partial(request) else "")
     return render(request, template, {"title": f"{DRILLDOWNS[figure]} · {line.item.no}", **context})
 
 
@@ -519,7 +513,7 @@ def reservation_dialog(request: HttpRequest, pk: int, line_pk: int) -> HttpRespo
     context = _reservation_context(
         line, show=request.GET.get("show", ""), supply_type=request.GET.get("supply_type", "")
     )
-    return render(request, RESERVATION + ("#reservation-dialog" if _htmx(request) else ""), context)
+    return render(request, RESERVATION + ("#reservation-dialog" if is_partial(request) else ""), context)
 
 
 @require_POST
@@ -560,7 +554,7 @@ def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str)
         else:
             error = " ".join(exc.messages)
         status = 422
-    if not _htmx(request):
+    if not is_partial(request):
         if notice:
             messages.success(request, notice)
         if error:

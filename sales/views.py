@@ -264,8 +264,9 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
             for message in result.messages:
                 messages.info(request, message)
             if not is_partial(request):
-                return redirect(header)
-            return render(request, CARD + "#sales-lines", _card_context(request, header, focus_new=True))
+                return redirect(f"{header.get_absolute_url()}?line={result.line.pk}")
+            html = render_to_string(CARD + "#sales-lines", _card_context(request, header, focus_new=True), request)
+            return HttpResponse(html + _oob(request, result.line, row=False))  # the FactBox moves to the new line
     else:
         status = 422
     template = CARD + ("#sales-lines" if is_partial(request) else "")

@@ -8,8 +8,17 @@
       if (!dialog.open) dialog.showModal();
     });
   }
+  // The line the Sales Line Details FactBox shows is marked in the lines grid.
+  function markSelectedLine() {
+    const factbox = document.getElementById("factbox");
+    if (!factbox) return;
+    document.querySelectorAll(".sales-lines tbody tr[id^='line-']").forEach(function (row) {
+      row.classList.toggle("selected", row.id === "line-" + factbox.dataset.line);
+    });
+  }
   document.addEventListener("htmx:load", function (event) {
     openDialogs(event.detail.elt);
+    markSelectedLine();
   });
   document.addEventListener(
     "close",

@@ -110,7 +110,8 @@ def test_x_1_use_available_answers_with_row_and_factbox_out_of_band(kit_line, us
     html = response.content.decode()
     assert response.status_code == 200
     assert (
-        '<aside id="factbox" class="factbox card" aria-label="Sales Line Details" hx-swap-oob="true">' in html
+        f'<aside id="factbox" class="factbox card" aria-label="Sales Line Details" data-line="{kit_line.pk}" hx-swap-oob="true">'
+        in html
     )
     row = html[html.index("<template>") :]
     assert f'<tr id="line-{kit_line.pk}"' in row and 'hx-swap-oob="true"' in row

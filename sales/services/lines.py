@@ -233,6 +233,9 @@ def save_sales_line(
             .get(pk=line.pk, header=header)
         )
         line.header = header
+        if line.assembly_order_id:
+            # Locked and re-read after the line, so an edit on the assembly order page cannot be lost.
+            line.assembly_order = AssemblyHeader.objects.select_for_update().get(pk=line.assembly_order_id)
         old_quantity, old_qato = line.quantity, line.qty_to_assemble_to_order
 
     unknown = set(values) - set(EDITABLE_FIELDS)

@@ -1,4 +1,5 @@
-"""Lock order for sales operations: the sales order first, then items (`inventory.locks.lock_items`).
+"""Lock order for sales operations: the sales order, its line, the line's linked assembly order, then
+items (`inventory.locks.lock_items`).
 
 Documents are locked before items everywhere (the journal, assembly and sales services alike), so two
 operations never wait on each other in opposite orders.

@@ -132,6 +132,10 @@ class AssemblyLine(models.Model):
 
     class Meta:
         ordering = ["header", "line_no"]
+        indexes = [
+            # Component demand of an item at a location by date (FactBox, projected availability).
+            models.Index(fields=["item", "location", "due_date"], name="asm_line_item_location_due"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["header", "line_no"], name="asm_line_no_unique"),
             models.CheckConstraint(condition=Q(quantity_per__gt=0), name="asm_line_quantity_per_positive"),

@@ -442,6 +442,9 @@ class ItemLedgerEntry(AppendOnlyModel):
                 condition=Q(remaining_quantity__gt=0),
                 name="ile_open",
             ),
+            # SQLite cannot use the partial index above (Django sends "> 0" as a parameter, and SQLite
+            # matches partial indexes on literals only); this one serves open-entry sums there.
+            models.Index(fields=["item", "location", "remaining_quantity"], name="ile_item_location_remaining"),
             models.Index(fields=["item", "location", "posting_date"], name="ile_item_location_date"),
             models.Index(fields=["document_no"], name="ile_document_no"),
         ]

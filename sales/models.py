@@ -143,6 +143,10 @@ class SalesLine(models.Model):
 
     class Meta:
         ordering = ["header", "line_no"]
+        indexes = [
+            # Demand of an item at a location by date: the FactBox and projected availability.
+            models.Index(fields=["item", "location", "shipment_date"], name="sales_line_item_location_ship"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["header", "line_no"], name="sales_line_no_unique"),
             models.CheckConstraint(

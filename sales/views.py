@@ -114,9 +114,10 @@ def _get_line(header: SalesHeader, line_pk: int) -> SalesLine:
 def _line_for(pk: int, line_pk: int) -> SalesLine:
     """A line of this order, with what the FactBox and the dialog need, in one query."""
     try:
-        return SalesLine.objects.select_related(
-            "header", "header__customer", "header__location", "item", "location", "bin", "assembly_order"
-        ).get(pk=line_pk, header_id=pk)
+        # Only what the FactBox and the dialog show: every join costs PostgreSQL planning time.
+        return SalesLine.objects.select_related("header", "item", "location", "assembly_order").get(
+            pk=line_pk, header_id=pk
+        )
     except SalesLine.DoesNotExist as exc:
         raise Http404("No such line on this order.") from exc
 
@@ -265,8 +266,12 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.info(request, message)
             if not is_partial(request):
                 return redirect(f"{header.get_absolute_url()}?line={result.line.pk}")
-            html = render_to_string(CARD + "#sales-lines", _card_context(request, header, focus_new=True), request)
-            return HttpResponse(html + _oob(request, result.line, row=False))  # the FactBox moves to the new line
+            html = render_to_string(
+                CARD + "#sales-lines", _card_context(request, header, focus_new=True), request
+            )
+            return HttpResponse(
+                html + _oob(request, result.line, row=False)
+            )  # the FactBox moves to the new line
     else:
         status = 422
     template = CARD + ("#sales-lines" if is_partial(request) else "")

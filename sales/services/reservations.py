@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader
@@ -94,19 +94,29 @@ def unreserved_quantity(line: SalesLine) -> Decimal:
     return max(line.outstanding_quantity - reserved_quantity(line), ZERO)
 
 
+def _reserved_on(supply_field: str, line: SalesLine) -> tuple[Coalesce, Coalesce]:
+    """Σ reservations on each supply row (any demand, and this line's), as correlated subqueries: one
+    index lookup per open supply, whatever the size of the reservation table."""
+
+    def total(**filters) -> Coalesce:
+        sums = (
+            Reservation.objects.filter(**{supply_field: OuterRef("pk")}, **filters)
+            .values(supply_field)
+            .annotate(t=Sum("quantity"))
+            .values("t")
+        )
+        return Coalesce(Subquery(sums), ZERO, output_field=models.DecimalField())
+
+    return total(), total(sales_line=line)
+
+
 def entry_supplies(line: SalesLine) -> list[Supply]:
     """Open inbound entries of the line's item at its location, oldest first (R-RES-3), one query."""
+    reserved, current = _reserved_on("item_ledger_entry", line)
     entries = (
         ItemLedgerEntry.objects.open()
         .filter(item_id=line.item_id, location_id=line.location_id)
-        .annotate(
-            reserved=Coalesce(Sum("reservations__quantity"), ZERO, output_field=models.DecimalField()),
-            current=Coalesce(
-                Sum("reservations__quantity", filter=Q(reservations__sales_line=line)),
-                ZERO,
-                output_field=models.DecimalField(),
-            ),
-        )
+        .annotate(reserved=reserved, current=current)
         .select_related("bin")
         .order_by("entry_no")
     )
@@ -126,17 +136,11 @@ def entry_supplies(line: SalesLine) -> list[Supply]:
 
 def assembly_supplies(line: SalesLine) -> list[Supply]:
     """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9)."""
+    reserved, current = _reserved_on("assembly_order", line)
     orders = (
         AssemblyHeader.objects.open()
         .filter(item_id=line.item_id, location_id=line.location_id, due_date__lte=line.shipment_date)
-        .annotate(
-            reserved=Coalesce(Sum("reservations__quantity"), ZERO, output_field=models.DecimalField()),
-            current=Coalesce(
-                Sum("reservations__quantity", filter=Q(reservations__sales_line=line)),
-                ZERO,
-                output_field=models.DecimalField(),
-            ),
-        )
+        .annotate(reserved=reserved, current=current)
         .order_by("due_date", "pk")
     )
     return [

@@ -1,0 +1,43 @@
+"""Smoke test of the availability benchmark (issue 4, part 6): tiny sizes, so it cannot rot."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from inventory.models import ItemLedgerEntry, Reservation
+from sales.models import SalesLine
+
+SIZES = {
+    "items": 12,
+    "entries": 300,
+    "hot_entries": 120,
+    "sales_lines": 40,
+    "assembly_orders": 8,
+    "repeat": 1,
+    "warmup": 0,
+}
+
+
+@pytest.mark.django_db
+def test_builds_a_consistent_data_set_and_measures_every_operation():
+    out = StringIO()
+    call_command("bench_availability", stdout=out, stderr=StringIO(), **SIZES)
+    report = out.getvalue()
+
+    for operation in ("FactBox", "Reservation dialog", "Reserve from Current Line", "Order card (100 lines)"):
+        assert f"{operation} " in report
+    assert "FAILED" not in report
+    assert ItemLedgerEntry.objects.count() == pytest.approx(300, abs=5)
+    assert ItemLedgerEntry.objects.filter(item__no__endswith="-HOT").count() == pytest.approx(120, abs=2)
+    # Every repetition cancelled what it reserved: the target lines are left unreserved.
+    targets = SalesLine.objects.filter(header__no__contains="-TGT-")
+    assert targets.count() == 2
+    assert not Reservation.objects.filter(sales_line__in=targets).exists()
+
+    # --skip-build measures the same data set again.
+    again = StringIO()
+    call_command("bench_availability", skip_build=True, repeat=1, warmup=0, stdout=again, stderr=StringIO())
+    assert "(reused)" in again.getvalue()

@@ -148,6 +148,7 @@ def test_bad_input_is_shown_at_the_cell_and_changes_nothing(seed, user_client, f
     html = response.content.decode()
     assert message in html
     assert f'value="{value}"' in html  # the row keeps what the user typed
+    assert 'aria-invalid="true"' in html
     line.refresh_from_db()
     assert (line.quantity, line.qty_to_assemble_to_order, line.unit_price) == (10, 10, Decimal("500.00"))
     assert line.assembly_order.quantity == 10

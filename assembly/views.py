@@ -287,27 +287,25 @@ def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
 # --- Actions: Release, Reopen, Post, Delete ----------------------------------------------------
 
 
+def _change_status(request: HttpRequest, pk: int, service, success: str) -> HttpResponse:
+    order = _get_order(pk)
+    try:
+        service(order=order)
+    except ValidationError as exc:
+        return _render_card(request, order, errors=exc.messages, status=422)
+    messages.success(request, success.format(no=order.no))
+    return redirect(order)
+
+
 @require_POST
 def order_release(request: HttpRequest, pk: int) -> HttpResponse:
     """R-ASM-3: Release needs a component line with a Quantity; Released lines are read-only."""
-    order = _get_order(pk)
-    try:
-        release_assembly_order(order=order)
-    except ValidationError as exc:
-        return _render_card(request, order, errors=exc.messages, status=422)
-    messages.success(request, MSG_RELEASED.format(no=order.no))
-    return redirect(order)
+    return _change_status(request, pk, release_assembly_order, MSG_RELEASED)
 
 
 @require_POST
 def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _get_order(pk)
-    try:
-        reopen_assembly_order(order=order)
-    except ValidationError as exc:
-        return _render_card(request, order, errors=exc.messages, status=422)
-    messages.success(request, MSG_REOPENED.format(no=order.no))
-    return redirect(order)
+    return _change_status(request, pk, reopen_assembly_order, MSG_REOPENED)
 
 
 @require_POST

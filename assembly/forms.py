@@ -93,7 +93,13 @@ class NewOrderForm(forms.Form):
         return cleaned
 
 
-class HeaderForm(forms.Form):
+class ChangesMixin:
+    def changes(self) -> dict:
+        """The submitted values that differ from what is saved: what the service is asked to change."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+
+
+class HeaderForm(ChangesMixin, forms.Form):
     """The editable header fields of an order. Which of them exist depends on the order:
 
     stand-alone and Open: Quantity, Quantity to Assemble, Due Date, Bin Code; stand-alone and Released:
@@ -138,10 +144,6 @@ class HeaderForm(forms.Form):
             cleaned["bin"] = _resolve_bin(self, self.order.location, cleaned.get("bin"))
         return cleaned
 
-    def changes(self) -> dict:
-        """The submitted values that differ from the order: what the service is asked to change."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
-
 
 class LineAddForm(forms.Form):
     item = CodeField(Item.objects.all(), to_field_name="no", not_found=MSG_NO_ITEM, label="No.")
@@ -158,7 +160,7 @@ class LineAddForm(forms.Form):
         return self
 
 
-class LineChangeForm(forms.Form):
+class LineChangeForm(ChangesMixin, forms.Form):
     """Quantity per and Bin Code of a component line (the user customises the kit, R-SYNC-2)."""
 
     quantity_per = quantity_field("Quantity per", min_value=Decimal("0.00001"))
@@ -186,6 +188,3 @@ class LineChangeForm(forms.Form):
         if "bin" in self.fields and "bin" in self.changed_data:
             cleaned["bin"] = _resolve_bin(self, self.line.location, cleaned.get("bin"))
         return cleaned
-
-    def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}

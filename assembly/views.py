@@ -225,35 +225,45 @@ def order_card(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_card(request, _get_order(pk))
 
 
+def _submit(
+    request: HttpRequest, order: AssemblyHeader, form, call, *, form_slot: str, **after
+) -> HttpResponse:
+    """Parse with the form, call the service, put its refusal next to the field, re-render the card."""
+    if form.is_valid():
+        try:
+            call(form)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            return _after_change(request, order.pk, **after)
+    return _render_card(request, order, status=422, **{form_slot: form})
+
+
 @require_POST
 def order_header_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Quantity, Quantity to Assemble, Due Date, Bin Code; on a linked order only Quantity to Assemble."""
     order = _get_order(pk)
     form = HeaderForm(request.POST, order=order)
-    if form.is_valid():
-        changes = form.changes()
-        try:
-            if changes:
-                update_assembly_order(order=order, **changes)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            return _after_change(request, pk)
-    return _render_card(request, order, header_form=form, status=422)
+
+    def call(form: HeaderForm) -> None:
+        if changes := form.changes():
+            update_assembly_order(order=order, **changes)
+
+    return _submit(request, order, form, call, form_slot="header_form")
 
 
 @require_POST
 def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     order = _get_order(pk)
     form = LineAddForm(request.POST)
-    if form.is_valid():
-        try:
-            add_assembly_line(order=order, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            return _after_change(request, pk, focus_new_line=True)
-    return _render_card(request, order, new_form=form, status=422)
+    return _submit(
+        request,
+        order,
+        form,
+        lambda form: add_assembly_line(order=order, **form.cleaned_data),
+        form_slot="new_form",
+        focus_new_line=True,
+    )
 
 
 @require_POST
@@ -261,16 +271,12 @@ def line_change(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     order = _get_order(pk)
     line = _get_line(order, line_pk)
     form = LineChangeForm(request.POST, line=line)
-    if form.is_valid():
-        changes = form.changes()
-        try:
-            if changes:
-                update_assembly_line(line=line, **changes)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            return _after_change(request, pk)
-    return _render_card(request, order, edit_form=form, status=422)
+
+    def call(form: LineChangeForm) -> None:
+        if changes := form.changes():
+            update_assembly_line(line=line, **changes)
+
+    return _submit(request, order, form, call, form_slot="edit_form")
 
 
 @require_POST

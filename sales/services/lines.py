@@ -474,11 +474,11 @@ def sync_lines_to_header(*, header: SalesHeader, confirm_reopen: bool = False) -
     ]
     if released and not confirm_reopen:
         raise ReopenConfirmationRequired(", ".join(released))
+    # One update for every line; then only the linked orders need their own sync.
+    header.lines.exclude(shipment_date=header.shipment_date).update(shipment_date=header.shipment_date)
     for line in lines:
         line.header = header
-        if line.shipment_date != header.shipment_date:
-            line.shipment_date = header.shipment_date
-            line.save(update_fields=["shipment_date"])
+        line.shipment_date = header.shipment_date
         if line.assembly_order is not None:
             if line.assembly_order.no in released:
                 line.assembly_order.status = AssemblyStatus.OPEN

@@ -17,3 +17,11 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the finders; the test run has no collected STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: Django shares an in-memory database's single connection between the test
+    # thread and the browser tests' live server thread, and a query from the test while the server is
+    # still answering an htmx request then breaks the shared transaction. With a file each thread has
+    # its own connection, and SQLite's locking (with this busy timeout) orders them.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # noqa: F405

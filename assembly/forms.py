@@ -9,51 +9,33 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from inventory.forms import MSG_NO_BIN, MSG_NO_ITEM, MSG_NO_LOCATION, CodeField, quantity_field
-from inventory.models import Bin, Item, Location
+from inventory.figures import MAX_QUANTITY_PER, format_quantity
+from inventory.forms import (
+    MSG_NO_ITEM,
+    MSG_NO_LOCATION,
+    CodeField,
+    SearchForm,
+    add_service_error,
+    date_field,
+    grid_cells,
+    quantity_field,
+    resolve_bin,
+)
+from inventory.models import Item, Location
 
 from .models import AssemblyHeader, AssemblyStatus
 
+__all__ = ["add_service_error"]
+
 ASSEMBLE_TO_ORDER_CHOICES = [("", "All"), ("linked", "Yes (linked)"), ("stand-alone", "No (stand-alone)")]
+_plain = format_quantity
+_grid_cells = grid_cells
+_resolve_bin = resolve_bin
 
 
-def _plain(quantity: Decimal) -> str:
-    """A quantity as the user types it: "10", "2.5" (no trailing zeros, no exponent)."""
-    return f"{quantity.normalize():f}"
-
-
-def _grid_cells(form: forms.Form, form_id: str) -> None:
-    """Grid cells: inputs belong to the row's <form> by its id and carry their caption as aria-label."""
-    form.form_id = form_id
-    for field in form.fields.values():
-        field.widget.attrs.update({"form": form_id, "aria-label": field.label})
-
-
-def _resolve_bin(form: forms.Form, location: Location | None, code: str) -> Bin | None:
-    """A Bin Code typed by the user, looked up within the location; an unknown code is a field error."""
-    code = (code or "").strip().upper()
-    if location is None or not code:
-        return None
-    bin_ = Bin.objects.filter(location=location, code=code).first()
-    if bin_ is None:
-        form.add_error("bin", MSG_NO_BIN.format(value=code, location=location.code))
-    return bin_
-
-
-def add_service_error(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's `ValidationError` onto the form: keyed messages at their field, others on top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class OrderFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=40)
+class OrderFilterForm(SearchForm):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "All"), *AssemblyStatus.choices])
     assemble_to_order = forms.ChoiceField(
         label="Assemble to Order", required=False, choices=ASSEMBLE_TO_ORDER_CHOICES
@@ -78,7 +60,7 @@ class NewOrderForm(forms.Form):
         max_length=20,
         help_text="Blank takes the location's From-Assembly Bin Code.",
     )
-    due_date = forms.DateField(label="Due Date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = date_field("Due Date")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +90,7 @@ class HeaderForm(ChangesMixin, forms.Form):
 
     quantity = quantity_field("Quantity", min_value=Decimal("0.00001"))
     quantity_to_assemble = quantity_field("Quantity to Assemble", min_value=Decimal(0))
-    due_date = forms.DateField(label="Due Date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = date_field("Due Date")
     bin = forms.CharField(label="Bin Code", required=False, max_length=20)
 
     def __init__(self, *args, order: AssemblyHeader, **kwargs):
@@ -147,7 +129,7 @@ class HeaderForm(ChangesMixin, forms.Form):
 
 class LineAddForm(forms.Form):
     item = CodeField(Item.objects.all(), to_field_name="no", not_found=MSG_NO_ITEM, label="No.")
-    quantity_per = quantity_field("Quantity per", min_value=Decimal("0.00001"))
+    quantity_per = quantity_field("Quantity per", maximum=MAX_QUANTITY_PER, min_value=Decimal("0.00001"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="new", **kwargs)
@@ -163,7 +145,7 @@ class LineAddForm(forms.Form):
 class LineChangeForm(ChangesMixin, forms.Form):
     """Quantity per and Bin Code of a component line (the user customises the kit, R-SYNC-2)."""
 
-    quantity_per = quantity_field("Quantity per", min_value=Decimal("0.00001"))
+    quantity_per = quantity_field("Quantity per", maximum=MAX_QUANTITY_PER, min_value=Decimal("0.00001"))
     bin = forms.CharField(label="Bin Code", required=False, max_length=20)
 
     def __init__(self, *args, line, **kwargs):

@@ -9,10 +9,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from inventory.models import ZERO, AmountField, Bin, Item, Location, QuantityField, choices_constraint
+from inventory.figures import MAX_QUANTITY, MAX_QUANTITY_PER, ZERO
+from inventory.models import (
+    AmountField,
+    Bin,
+    Item,
+    Location,
+    QuantityField,
+    at_most_constraint,
+    choices_constraint,
+    dates_constraint,
+)
 
 
 class AssemblyStatus(models.TextChoices):
@@ -21,13 +32,24 @@ class AssemblyStatus(models.TextChoices):
     COMPLETED = "COMPLETED", "Completed"
 
 
+REMAINING = F("quantity") - F("assembled_quantity")
+
+
 class AssemblyHeaderQuerySet(models.QuerySet):
     def with_remaining(self) -> AssemblyHeaderQuerySet:
-        return self.annotate(remaining=F("quantity") - F("assembled_quantity"))
+        return self.annotate(remaining=REMAINING)
 
     def open(self) -> AssemblyHeaderQuerySet:
         """Orders with something left to assemble (supply for availability and reservations)."""
         return self.filter(quantity__gt=F("assembled_quantity")).exclude(status=AssemblyStatus.COMPLETED)
+
+    def receipts(self, *, item_id: int, location_id: int, upto) -> AssemblyHeaderQuerySet:
+        """Open assembly orders of the item at the location due by `upto`: the FactBox's Scheduled
+        Receipt, the Reservation page's "Assembly Header, Order" row and their drill-downs (spec 8, 9)."""
+        return self.open().filter(item_id=item_id, location_id=location_id, due_date__lte=upto)
+
+    def total_remaining(self) -> Decimal:
+        return self.aggregate(t=Coalesce(Sum(REMAINING), ZERO))["t"]
 
 
 class AssemblyHeader(models.Model):
@@ -78,6 +100,8 @@ class AssemblyHeader(models.Model):
                 & Q(quantity_to_assemble__lte=F("quantity") - F("assembled_quantity")),
                 name="asm_to_assemble_within_remaining",
             ),
+            at_most_constraint({"quantity": MAX_QUANTITY}, "asm_quantity_at_most_max"),
+            dates_constraint("due_date", "starting_date", "posting_date", name="asm_dates_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +126,21 @@ class AssemblyHeader(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == AssemblyStatus.OPEN
+
+
+COMPONENT_REMAINING = F("quantity") - F("consumed_quantity")
+
+
+class AssemblyLineQuerySet(models.QuerySet):
+    def open_demand(self, *, item_id: int, location_id: int, upto) -> AssemblyLineQuerySet:
+        """Component lines still to consume of the item at the location due by `upto`: the component
+        part of the FactBox's Gross Requirement and of projected availability (spec 8, X-4)."""
+        return self.filter(
+            item_id=item_id, location_id=location_id, due_date__lte=upto, quantity__gt=F("consumed_quantity")
+        ).exclude(header__status=AssemblyStatus.COMPLETED)
+
+    def total_remaining(self) -> Decimal:
+        return self.aggregate(t=Coalesce(Sum(COMPONENT_REMAINING), ZERO))["t"]
 
 
 class AssemblyLine(models.Model):
@@ -130,6 +169,8 @@ class AssemblyLine(models.Model):
     )
     due_date = models.DateField("Due Date")
 
+    objects = AssemblyLineQuerySet.as_manager()
+
     class Meta:
         ordering = ["header", "line_no"]
         indexes = [
@@ -143,6 +184,8 @@ class AssemblyLine(models.Model):
                 condition=Q(consumed_quantity__gte=0) & Q(quantity_to_consume__gte=0),
                 name="asm_line_quantities_not_negative",
             ),
+            at_most_constraint({"quantity_per": MAX_QUANTITY_PER}, "asm_line_quantity_per_at_most_max"),
+            dates_constraint("due_date", name="asm_line_due_date_in_range"),
         ]
 
     def __str__(self) -> str:

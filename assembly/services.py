@@ -1,4 +1,4 @@
-"""Assembly order operations (spec section 6). Each function owns its transaction and its locks.
+"""Assembly order operations (spec section 6). Each function owns its transaction (`locks.operation`) and its locks.
 
 Linked (assemble-to-order) orders are created and kept in sync by `sales.services.ato_link`, which calls
 the building blocks here (`explode_bom`, `apply_header_to_lines`); the user-facing functions refuse
@@ -10,31 +10,40 @@ from __future__ import annotations
 import datetime
 import math
 from collections import defaultdict
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.locks import lock_items
+from inventory.bom import MSG_BOM_OWN_COMPONENT
+from inventory.figures import (
+    MAX_QUANTITY,
+    MAX_QUANTITY_PER,
+    MSG_QUANTITY_MAX,
+    ZERO,
+    check_date,
+    format_quantity,
+    round_quantity,
+)
+from inventory.locks import lock_items, lock_one, operation
 from inventory.models import (
     MSG_ITEM_BLOCKED,
-    QTY_PLACES,
-    ZERO,
     Bin,
     Item,
     ItemLedgerEntry,
     Location,
     Reservation,
+    validate_location_bin,
 )
 from inventory.numbering import next_no
-from inventory.services.posting import EntryToPost, InsufficientInventoryError, Shortage, post_item_entries
+from inventory.services.bins import BinContent
+from inventory.services.posting import EntryToPost, InsufficientInventoryError, post_item_entries
+from inventory.services.reserving import release_reservations
 
 from .models import AssemblyHeader, AssemblyLine, AssemblyStatus, PostedAssemblyHeader, PostedAssemblyLine
-
-QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
 
 
 class _Unchanged:
@@ -72,17 +81,16 @@ MSG_QUANTITY_POSITIVE = "Quantity must be greater than 0."
 MSG_QUANTITY_BELOW_ASSEMBLED = "Quantity cannot be less than the Assembled Quantity ({assembled})."
 MSG_NO_BOM = "Item {item} has no assembly BOM."
 MSG_COMPLETED = "Assembly order {no} is completed."
-MSG_BIN_NOT_ALLOWED = "Bin Code must be blank at location {location}, which does not use bins."
-MSG_BIN_OTHER_LOCATION = "Bin {bin} does not belong to location {location}."
 MSG_HAS_OUTPUT = "Assembly order {no} cannot be deleted: {qty} has already been assembled."
+MSG_QUANTITY_PER_POSITIVE = "Quantity per must be greater than 0."
+MSG_BELOW_CONSUMED = "Quantity cannot be less than the Consumed Quantity."
+MSG_LINE_CONSUMED = "A component line that has been consumed from cannot be deleted."
+MSG_SHORT = "Able to Assemble {able} of {remaining}: {components}"
+MSG_SHORT_COMPONENT = "{item} short {qty}"
+MSG_NO_COMPONENTS_WARNING = "Assembly order {no} has no components: item {item} has no assembly BOM."
 
-
-def _fmt(qty: Decimal) -> str:
-    return f"{qty.normalize():f}"
-
-
-def _round_qty(value: Decimal) -> Decimal:
-    return value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP)
+_fmt = format_quantity
+_round_qty = round_quantity
 
 
 # --- building blocks ------------------------------------------------------------------------
@@ -109,9 +117,14 @@ def explode_bom(header: AssemblyHeader) -> list[AssemblyLine]:
     return lines
 
 
-def _apply_header_to_line(header: AssemblyHeader, line: AssemblyLine) -> None:
+def _scale_line(header: AssemblyHeader, line: AssemblyLine) -> None:
+    """Quantity = Quantity per × Quantity; Quantity to Consume = Quantity per × Quantity to Assemble."""
     line.quantity = _round_qty(line.quantity_per * header.quantity)
     line.quantity_to_consume = _round_qty(line.quantity_per * header.quantity_to_assemble)
+
+
+def _apply_header_to_line(header: AssemblyHeader, line: AssemblyLine) -> None:
+    _scale_line(header, line)
     line.due_date = header.starting_date
     if line.location_id != header.location_id:
         line.location = header.location
@@ -131,22 +144,24 @@ def apply_header_to_lines(header: AssemblyHeader) -> None:
     )
 
 
-def _lock_order(pk: int) -> AssemblyHeader:
-    return (
-        AssemblyHeader.objects.select_for_update(of=("self",))
-        .select_related("item", "location", "bin", "sales_line__header")
-        .get(pk=pk)
+def lock_assembly_order(pk: int) -> AssemblyHeader:
+    """Lock the order's header (the supply lock of its Remaining Quantity, I-6) and read it afresh."""
+    return lock_one(
+        AssemblyHeader.objects.select_related("item", "location", "bin", "sales_line__header"), pk
     )
+
+
+_lock_order = lock_assembly_order
 
 
 def _check_bin(bin: Bin | None, location: Location) -> None:
     """A header's or line's bin is optional, but it must be the location's and the location must use bins."""
-    if bin is None:
-        return
-    if not location.bin_mandatory:
-        raise ValidationError({"bin": MSG_BIN_NOT_ALLOWED.format(location=location.code)})
-    if bin.location_id != location.pk:
-        raise ValidationError({"bin": MSG_BIN_OTHER_LOCATION.format(bin=bin.code, location=location.code)})
+    validate_location_bin(location=location, bin=bin, required=False)
+
+
+def _check_quantity(value: Decimal, *, field: str, caption: str, maximum: Decimal = MAX_QUANTITY) -> None:
+    if value > maximum:  # R-NUM-1
+        raise ValidationError({field: MSG_QUANTITY_MAX.format(field=caption, max=format_quantity(maximum))})
 
 
 def _refuse_if_linked(header: AssemblyHeader, message: str, **extra) -> None:
@@ -163,7 +178,7 @@ def _require_open(header: AssemblyHeader) -> None:
 # --- stand-alone orders ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@operation()
 def create_assembly_order(
     *,
     item: Item,
@@ -183,11 +198,14 @@ def create_assembly_order(
         raise ValidationError({"item": MSG_NO_BOM.format(item=item.no)})
     if quantity <= 0:
         raise ValidationError({"quantity": MSG_QUANTITY_POSITIVE})
+    _check_quantity(quantity, field="quantity", caption="Quantity")
+    check_date(due_date, field="due_date", caption="Due Date")
+    check_date(posting_date, field="posting_date", caption="Posting Date")
     if bin is None and location.bin_mandatory:
         bin = location.from_assembly_bin
     _check_bin(bin, location)
     header = AssemblyHeader.objects.create(
-        no=next_no("ASSEMBLY-ORDER"),
+        no=next_no("ASSEMBLY-ORDER", used_by=AssemblyHeader),
         item=item,
         description=item.description,
         location=location,
@@ -202,7 +220,7 @@ def create_assembly_order(
     return header
 
 
-@transaction.atomic
+@operation()
 def update_assembly_order(
     *,
     order: AssemblyHeader,
@@ -234,6 +252,7 @@ def update_assembly_order(
     if changed["Quantity"]:
         if quantity <= 0:
             raise ValidationError({"quantity": MSG_QUANTITY_POSITIVE})
+        _check_quantity(quantity, field="quantity", caption="Quantity")
         if quantity < header.assembled_quantity:
             raise ValidationError(
                 {"quantity": MSG_QUANTITY_BELOW_ASSEMBLED.format(assembled=_fmt(header.assembled_quantity))}
@@ -241,11 +260,13 @@ def update_assembly_order(
         header.quantity = quantity
         header.quantity_to_assemble = header.remaining_quantity  # R-ASM-1 default, unless given below
     if changed["Due Date"]:
+        check_date(due_date, field="due_date", caption="Due Date")
         header.due_date = header.starting_date = due_date
     if changed["Bin Code"]:
         _check_bin(bin, header.location)
         header.bin = bin
     if posting_date is not None:
+        check_date(posting_date, field="posting_date", caption="Posting Date")
         header.posting_date = posting_date
     if quantity_to_assemble is not None:
         low, high = quantity_to_assemble_bounds(header)
@@ -284,23 +305,16 @@ def quantity_to_assemble_bounds(header: AssemblyHeader) -> tuple[Decimal, Decima
 
 
 def _sync_reservations_to_remaining(header: AssemblyHeader) -> None:
-    """I-2: Σ reservations on an order never exceed its Remaining Quantity (newest trimmed first)."""
+    """I-2: Σ reservations on an order never exceed its Remaining Quantity (newest lowered first).
+    The caller holds the order's lock, under which every reservation on it is judged (I-6)."""
     excess = Reservation.objects.filter(assembly_order=header).total() - header.remaining_quantity
-    if excess <= 0:
-        return
-    for reservation in Reservation.objects.filter(assembly_order=header, binding=False).order_by("-pk"):
-        if excess <= 0:
-            break
-        take = min(excess, reservation.quantity)
-        excess -= take
-        if take == reservation.quantity:
-            reservation.delete()
-        else:
-            reservation.quantity -= take
-            reservation.save(update_fields=["quantity"])
+    if excess > 0:
+        release_reservations(
+            Reservation.objects.filter(assembly_order=header, binding=False).order_by("-pk"), excess
+        )
 
 
-@transaction.atomic
+@operation()
 def delete_assembly_order(*, order: AssemblyHeader) -> None:
     header = _lock_order(order.pk)
     _refuse_if_linked(header, MSG_LINKED_NO_DELETE)
@@ -313,16 +327,21 @@ def delete_assembly_order(*, order: AssemblyHeader) -> None:
 # --- component lines (the user customises the kit while the order is Open) -----------------
 
 
-@transaction.atomic
+def _check_quantity_per(quantity_per: Decimal) -> None:
+    if quantity_per <= 0:
+        raise ValidationError({"quantity_per": MSG_QUANTITY_PER_POSITIVE})
+    _check_quantity(quantity_per, field="quantity_per", caption="Quantity per", maximum=MAX_QUANTITY_PER)
+
+
+@operation()
 def add_assembly_line(*, order: AssemblyHeader, item: Item, quantity_per: Decimal) -> AssemblyLine:
     header = _lock_order(order.pk)
     _require_open(header)
     if item.blocked:
         raise ValidationError({"item": MSG_ITEM_BLOCKED.format(item=item.no)})
     if item.pk == header.item_id:
-        raise ValidationError({"item": "An item cannot be a component of itself."})
-    if quantity_per <= 0:
-        raise ValidationError({"quantity_per": "Quantity per must be greater than 0."})
+        raise ValidationError({"item": MSG_BOM_OWN_COMPONENT})
+    _check_quantity_per(quantity_per)
     last = header.lines.order_by("-line_no").values_list("line_no", flat=True).first() or 0
     line = AssemblyLine(
         header=header,
@@ -338,7 +357,7 @@ def add_assembly_line(*, order: AssemblyHeader, item: Item, quantity_per: Decima
     return line
 
 
-@transaction.atomic
+@operation()
 def update_assembly_line(
     *, line: AssemblyLine, quantity_per: Decimal | None = None, bin: Bin | None | _Unchanged = UNCHANGED
 ) -> AssemblyLine:
@@ -346,27 +365,25 @@ def update_assembly_line(
     _require_open(header)
     line = header.lines.select_related("bin").get(pk=line.pk)
     if quantity_per is not None:
-        if quantity_per <= 0:
-            raise ValidationError({"quantity_per": "Quantity per must be greater than 0."})
+        _check_quantity_per(quantity_per)
         if _round_qty(quantity_per * header.quantity) < line.consumed_quantity:
-            raise ValidationError({"quantity_per": "Quantity cannot be less than the Consumed Quantity."})
+            raise ValidationError({"quantity_per": MSG_BELOW_CONSUMED})
         line.quantity_per = quantity_per
     if bin is not UNCHANGED:
         _check_bin(bin, header.location)
         line.bin = bin
-    line.quantity = _round_qty(line.quantity_per * header.quantity)
-    line.quantity_to_consume = _round_qty(line.quantity_per * header.quantity_to_assemble)
+    _scale_line(header, line)
     line.save()
     return line
 
 
-@transaction.atomic
+@operation()
 def delete_assembly_line(*, line: AssemblyLine) -> None:
     header = _lock_order(line.header_id)
     _require_open(header)
     line = header.lines.get(pk=line.pk)
     if line.consumed_quantity > 0:
-        raise ValidationError("A component line that has been consumed from cannot be deleted.")
+        raise ValidationError(MSG_LINE_CONSUMED)
     line.delete()
 
 
@@ -378,7 +395,7 @@ def check_releasable(header: AssemblyHeader) -> None:
         raise ValidationError(MSG_NO_COMPONENTS.format(no=header.no))
 
 
-@transaction.atomic
+@operation()
 def release_assembly_order(*, order: AssemblyHeader) -> AssemblyHeader:
     header = _lock_order(order.pk)
     if header.status == AssemblyStatus.RELEASED:
@@ -390,7 +407,7 @@ def release_assembly_order(*, order: AssemblyHeader) -> AssemblyHeader:
     return header
 
 
-@transaction.atomic
+@operation()
 def reopen_assembly_order(*, order: AssemblyHeader) -> AssemblyHeader:
     header = _lock_order(order.pk)
     if header.status == AssemblyStatus.OPEN:
@@ -409,132 +426,158 @@ def reopen_assembly_order(*, order: AssemblyHeader) -> AssemblyHeader:
 class LineAvailability:
     line: AssemblyLine
     available: Decimal  # component inventory at the location − reservations held by other demands
-    shortage: bool  # available < the line's Remaining Quantity
+    shortage: bool  # available < what the order's lines of this component still need
+
+    @property
+    def short_by(self) -> Decimal:
+        return max(self.line.remaining_quantity - self.available, ZERO)
 
 
 @dataclass(frozen=True)
 class OrderAvailability:
+    order: AssemblyHeader
     lines: list[LineAvailability]
     able_to_assemble: Decimal
+    short: dict[str, Decimal] = field(default_factory=dict)  # component No. → how much is missing
+
+    @property
+    def has_components(self) -> bool:
+        return any(row.line.quantity > 0 for row in self.lines)
+
+    @property
+    def is_short(self) -> bool:
+        return self.able_to_assemble < self.order.remaining_quantity
+
+    @property
+    def warning(self) -> str:
+        """BC's component availability warning (issue: "Able to Assemble 4 of 10: MB-KIT short 3"),
+        or that the order has nothing to consume; blank when the components are there."""
+        order = self.order
+        if order.remaining_quantity <= 0:
+            return ""
+        if not self.has_components:
+            return MSG_NO_COMPONENTS_WARNING.format(no=order.no, item=order.item.no)
+        if not self.is_short:
+            return ""
+        components = ", ".join(
+            MSG_SHORT_COMPONENT.format(item=item, qty=format_quantity(qty))
+            for item, qty in self.short.items()
+        )
+        return MSG_SHORT.format(
+            able=format_quantity(self.able_to_assemble),
+            remaining=format_quantity(order.remaining_quantity),
+            components=components,
+        )
 
 
-def order_availability(header: AssemblyHeader) -> OrderAvailability:
-    """R-ASM-4 with a fixed number of queries, whatever the number of lines.
+def availability_of(orders: Iterable[AssemblyHeader]) -> dict[int, OrderAvailability]:
+    """R-ASM-4 for several orders in three queries, whatever the number of orders and lines.
 
     Component available = inventory at the order's location (Σ open remaining) − reservations held on
-    that inventory by other demands. Able to Assemble = min over components of available ÷ Quantity per
-    (summed over the lines that use the component), rounded down and capped at Remaining Quantity.
+    that inventory by other demands (components have no reservations of their own yet). Able to
+    Assemble = min over components of available ÷ Quantity per (summed over the lines that use the
+    component), rounded down and capped at Remaining Quantity. Each order is judged on its own.
     """
-    lines = list(header.lines.select_related("item", "bin", "location").order_by("line_no"))
-    item_ids = {line.item_id for line in lines}
-    inventory = dict(
-        ItemLedgerEntry.objects.open()
-        .filter(item_id__in=item_ids, location_id=header.location_id)
-        .values("item_id")
-        .annotate(total=Sum("remaining_quantity"))
-        .values_list("item_id", "total")
+    orders = {order.pk: order for order in orders}
+    lines: dict[int, list[AssemblyLine]] = defaultdict(list)
+    for line in (
+        AssemblyLine.objects.filter(header_id__in=orders)
+        .select_related("item", "bin", "location")
+        .order_by("line_no")
+    ):
+        line.header = orders[line.header_id]
+        lines[line.header_id].append(line)
+    keys = {(line.item_id, line.location_id) for order_lines in lines.values() for line in order_lines}
+    item_ids, location_ids = {k[0] for k in keys}, {k[1] for k in keys}
+    inventory = _by_item_location(
+        ItemLedgerEntry.objects.open().filter(item_id__in=item_ids, location_id__in=location_ids),
+        "remaining_quantity",
     )
-    reserved = dict(
-        Reservation.objects.on_entries()
-        .filter(item_id__in=item_ids, location_id=header.location_id)
-        .values("item_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("item_id", "total")
+    reserved = _by_item_location(
+        Reservation.objects.on_entries().filter(item_id__in=item_ids, location_id__in=location_ids),
+        "quantity",
     )
+    available = {key: inventory.get(key, ZERO) - reserved.get(key, ZERO) for key in keys}
+    return {pk: _order_availability(order, lines[pk], available) for pk, order in orders.items()}
+
+
+def _by_item_location(queryset, quantity_field: str) -> dict[tuple[int, int], Decimal]:
+    return {
+        (row["item_id"], row["location_id"]): row["total"]
+        for row in queryset.values("item_id", "location_id").annotate(total=Sum(quantity_field))
+    }
+
+
+def _order_availability(
+    order: AssemblyHeader, lines: list[AssemblyLine], available: dict[tuple[int, int], Decimal]
+) -> OrderAvailability:
     # A component may stand on several lines: judge each item against what all its lines need.
     per_unit: dict[int, Decimal] = defaultdict(lambda: ZERO)
     needed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         per_unit[line.item_id] += line.quantity_per
         needed[line.item_id] += line.remaining_quantity
-    available = {item_id: inventory.get(item_id, ZERO) - reserved.get(item_id, ZERO) for item_id in per_unit}
-    result = [
+    have = {line.item_id: available[(line.item_id, order.location_id)] for line in lines}
+    able = order.remaining_quantity if lines else ZERO
+    for item_id, quantity_per in per_unit.items():
+        able = min(able, Decimal(math.floor(max(have[item_id], ZERO) / quantity_per)))
+    short = {}
+    for line in lines:
+        if have[line.item_id] < needed[line.item_id] and line.item.no not in short:
+            short[line.item.no] = needed[line.item_id] - max(have[line.item_id], ZERO)
+    rows = [
         LineAvailability(
-            line=line,
-            available=available[line.item_id],
-            shortage=available[line.item_id] < needed[line.item_id],
+            line=line, available=have[line.item_id], shortage=have[line.item_id] < needed[line.item_id]
         )
         for line in lines
     ]
-    able = header.remaining_quantity if lines else ZERO
-    for item_id, quantity_per in per_unit.items():
-        able = min(able, Decimal(math.floor(max(available[item_id], ZERO) / quantity_per)))
-    return OrderAvailability(lines=result, able_to_assemble=max(able, ZERO))
+    return OrderAvailability(order=order, lines=rows, able_to_assemble=max(able, ZERO), short=short)
+
+
+def order_availability(header: AssemblyHeader) -> OrderAvailability:
+    """R-ASM-4 for one order (see `availability_of`)."""
+    return availability_of([header])[header.pk]
 
 
 # --- posting (R-ASM-2) ------------------------------------------------------------------------
 
 
 def consumption_entries(
-    header: AssemblyHeader, *, document_no: str, posting_date: datetime.date, document_type: str
+    header: AssemblyHeader,
+    lines: list[AssemblyLine],
+    *,
+    document_no: str,
+    posting_date: datetime.date,
+    document_type: str = ItemLedgerEntry.DocumentType.POSTED_ASSEMBLY,
 ) -> list[EntryToPost]:
     """Assembly Consumption for each line's Quantity to Consume: from the line's bin first, then the
     location's other bins with content (oldest entries first); one entry per bin (R-ASM-2, R-BIN-3).
 
-    Quantities that no bin holds are asked of the line's own bin, so the posting engine reports the
-    shortage (R-INV-3, R-POST-3) and nothing is posted.
+    Components are consumed for no demand: stock reserved for a sales line is not theirs (R-INV-2).
+    What no bin holds is asked of the line's own bin, so the posting engine reports the shortage
+    (R-INV-3, R-POST-3) and nothing is posted.
     """
-    lines = [line for line in header.lines.select_related("item", "bin") if line.quantity_to_consume > 0]
-    entries: list[EntryToPost] = []
-    if not lines:
-        return entries
-    by_item_bin: dict[tuple[int, int | None], Decimal] = {}
-    bin_order: dict[int, list[int | None]] = {}
-    for entry in (
-        ItemLedgerEntry.objects.open()
-        .filter(item_id__in={line.item_id for line in lines}, location_id=header.location_id)
-        .order_by("entry_no")
-        .values("item_id", "bin_id", "remaining_quantity")
-    ):
-        key = (entry["item_id"], entry["bin_id"])
-        if key not in by_item_bin:
-            bin_order.setdefault(entry["item_id"], []).append(entry["bin_id"])
-        by_item_bin[key] = by_item_bin.get(key, ZERO) + entry["remaining_quantity"]
-    bins = (
-        {b.pk: b for b in Bin.objects.filter(location_id=header.location_id)}
-        if header.location.bin_mandatory
-        else {}
-    )
-    shortages: list[Shortage] = []
-    for line in lines:
-        needed = line.quantity_to_consume
-        order = [line.bin_id] + [b for b in bin_order.get(line.item_id, []) if b != line.bin_id]
-        takes: list[tuple[int | None, Decimal]] = []
-        for bin_id in order:
-            have = by_item_bin.get((line.item_id, bin_id), ZERO)
-            take = min(have, needed)
-            if take > 0:
-                by_item_bin[(line.item_id, bin_id)] = have - take
-                takes.append((bin_id, take))
-                needed -= take
-            if needed == 0:
-                break
-        if needed > 0:
-            if header.location.bin_mandatory and line.bin_id is None:
-                # No bin holds it and the line names none: the shortage itself is the answer (R-POST-3).
-                shortages.append(
-                    Shortage(
-                        item_no=line.item.no, location_code=header.location.code, bin_code="", missing=needed
-                    )
-                )
-                continue
-            takes.append((line.bin_id, needed))
-        for bin_id, qty in takes:
-            entries.append(
-                EntryToPost(
-                    entry_type=ItemLedgerEntry.EntryType.ASSEMBLY_CONSUMPTION,
-                    document_type=document_type,
-                    document_no=document_no,
-                    document_line_no=line.line_no,
-                    posting_date=posting_date,
-                    item=line.item,
-                    location=header.location,
-                    bin=bins.get(bin_id) if bin_id else None,
-                    quantity=-qty,
-                )
-            )
-    if shortages:
-        raise InsufficientInventoryError(shortages)
+    content = BinContent(location=header.location, item_ids={line.item_id for line in lines})
+    entries = [
+        EntryToPost(
+            entry_type=ItemLedgerEntry.EntryType.ASSEMBLY_CONSUMPTION,
+            document_type=document_type,
+            document_no=document_no,
+            document_line_no=line.line_no,
+            posting_date=posting_date,
+            item=line.item,
+            location=header.location,
+            bin=bin_,
+            quantity=-quantity,
+        )
+        for line in lines
+        if line.quantity_to_consume > 0
+        for bin_, quantity in content.take(
+            item=line.item, quantity=line.quantity_to_consume, first_bin=line.bin
+        )
+    ]
+    if content.shortages:
+        raise InsufficientInventoryError(content.shortages)
     return entries
 
 
@@ -542,6 +585,7 @@ def consumption_entries(
 class AssemblyPosting:
     posted: PostedAssemblyHeader
     output_entry: ItemLedgerEntry
+    consumption: list[ItemLedgerEntry]
 
 
 def post_assembly_quantity(
@@ -550,34 +594,49 @@ def post_assembly_quantity(
     """Post the header's Quantity to Assemble: consumption, output, posted order, quantities.
 
     The building block of R-ASM-2 (stand-alone Post) and R-POST-2 step 1 (shipment of a linked order).
-    The caller holds the transaction and the order lock. Reservations on the order move to the output
-    entry (R-RES-8) for the quantity assembled.
+    The caller holds the operation and the order's lock; the items are locked here, before anything
+    is read from the ledger (I-6). Reservations on the order move to the output entry (R-RES-8) for
+    the quantity assembled.
     """
     quantity = header.quantity_to_assemble
-    posted_no = next_no("POSTED-ASSEMBLY")
-    doc_type = ItemLedgerEntry.DocumentType.POSTED_ASSEMBLY
-    consumption = consumption_entries(
-        header, document_no=posted_no, posting_date=posting_date, document_type=doc_type
-    )
-    lock_items([header.item_id, *(e.item.pk for e in consumption)])
-    posted_entries = post_item_entries(consumption)
-    cost = -sum((e.cost_amount for e in posted_entries), ZERO)
-    unit_cost = (cost / quantity) if quantity else ZERO
+    lines = list(header.lines.select_related("item", "bin").order_by("line_no"))
+    lock_items([header.item_id, *(line.item_id for line in lines)])
+    posted_no = next_no("POSTED-ASSEMBLY", used_by=PostedAssemblyHeader)
+    consumption = post_item_entries(
+        consumption_entries(header, lines, document_no=posted_no, posting_date=posting_date)
+    ).entries
+    cost = -sum((e.cost_amount for e in consumption), ZERO)
     [output] = post_item_entries(
         [
             EntryToPost(
                 entry_type=ItemLedgerEntry.EntryType.ASSEMBLY_OUTPUT,
-                document_type=doc_type,
+                document_type=ItemLedgerEntry.DocumentType.POSTED_ASSEMBLY,
                 document_no=posted_no,
                 posting_date=posting_date,
                 item=header.item,
                 location=header.location,
                 bin=bin,
                 quantity=quantity,
-                unit_cost=unit_cost,
+                unit_cost=cost / quantity,
             )
         ]
     )
+    posted = _write_posted_order(
+        header, lines, posted_no=posted_no, posting_date=posting_date, bin=bin, output=output
+    )
+    _advance(header, lines, output, quantity)
+    return AssemblyPosting(posted=posted, output_entry=output, consumption=consumption)
+
+
+def _write_posted_order(
+    header: AssemblyHeader,
+    lines: list[AssemblyLine],
+    *,
+    posted_no: str,
+    posting_date: datetime.date,
+    bin: Bin | None,
+    output: ItemLedgerEntry,
+) -> PostedAssemblyHeader:
     posted = PostedAssemblyHeader.objects.create(
         no=posted_no,
         order_no=header.no,
@@ -586,12 +645,11 @@ def post_assembly_quantity(
         description=header.description,
         location=header.location,
         bin=bin,
-        quantity=quantity,
+        quantity=output.quantity,
         posting_date=posting_date,
         assemble_to_order=header.is_linked,
         cost_amount=output.cost_amount,
     )
-    lines = list(header.lines.select_related("item"))
     PostedAssemblyLine.objects.bulk_create(
         PostedAssemblyLine(
             header=posted,
@@ -604,6 +662,14 @@ def post_assembly_quantity(
         )
         for line in lines
     )
+    return posted
+
+
+def _advance(
+    header: AssemblyHeader, lines: list[AssemblyLine], output: ItemLedgerEntry, quantity: Decimal
+) -> None:
+    """After a posting: Assembled and Consumed quantities grow, reservations follow the output,
+    Quantity to Assemble and to Consume are set again (R-ASM-1), a finished stand-alone order completes."""
     for line in lines:
         line.consumed_quantity += line.quantity_to_consume
     header.assembled_quantity += quantity
@@ -615,7 +681,6 @@ def post_assembly_quantity(
     for line in lines:
         line.quantity_to_consume = _round_qty(line.quantity_per * header.quantity_to_assemble)
     AssemblyLine.objects.bulk_update(lines, ["consumed_quantity", "quantity_to_consume"])
-    return AssemblyPosting(posted=posted, output_entry=output)
 
 
 def _move_reservations_to_output(header: AssemblyHeader, output: ItemLedgerEntry, quantity: Decimal) -> None:
@@ -634,14 +699,10 @@ def _move_reservations_to_output(header: AssemblyHeader, output: ItemLedgerEntry
             location_id=reservation.location_id,
             quantity=take,
         )
-        if take == reservation.quantity:
-            reservation.delete()
-        else:
-            reservation.quantity -= take
-            reservation.save(update_fields=["quantity"])
+        release_reservations([reservation], take)
 
 
-@transaction.atomic
+@operation()
 def post_assembly_order(
     *, order: AssemblyHeader, posting_date: datetime.date | None = None
 ) -> PostedAssemblyHeader:

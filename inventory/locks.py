@@ -1,19 +1,164 @@
-"""The one lock order for every service that judges or writes stock.
+"""The one lock order of the project, used by every service that judges or writes stock (spec I-6).
 
-Every operation that reads quantities to decide something (post, reserve, assemble) first locks the
-Item rows involved, in ascending primary key order, inside its transaction. Holding the item lock
-serialises all stock decisions for that item, including inserts of new entries that a row lock on
-existing entries could not see. Taking them sorted means two operations on the same items can never
-deadlock. `select_for_update` is a no-op on SQLite, whose writers are serialised by the database.
+    sales order  →  sales line  →  assembly order  →  items        (each level sorted by primary key)
+
+An operation (`operation()`, a transaction) locks what it is about to judge before it reads it for a
+decision, level by level in this order, so two operations can never wait on each other in opposite
+orders (no deadlock), and whoever judges a supply holds that supply's lock: an item for its ledger
+entries, an assembly order's header for its Remaining Quantity. The order is checked at run time: a
+lock taken out of order raises `LockOrderError`, on SQLite too (where `select_for_update` itself does
+nothing, because SQLite's write lock, taken at BEGIN, already serialises writers).
+
+A lock wait is bounded (PostgreSQL's `lock_timeout`, SQLite's busy timeout; see the settings); one
+that runs out raises `LockTimeout`, which the project's middleware answers with "Another user is
+changing sales order SO-00002. Try again." (HTTP 409): the transaction has rolled back by then, so
+nothing was written.
+
+This module lives on the ground floor and names the upper apps' models by their labels only.
 """
 
-from collections.abc import Iterable
+from __future__ import annotations
 
-from .models import Item
+import threading
+from collections.abc import Iterable
+from contextlib import ContextDecorator
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import OperationalError, models, transaction
+
+LOCK_ORDER = ("sales.SalesHeader", "sales.SalesLine", "assembly.AssemblyHeader", "inventory.Item")
+
+MSG_LOCK_TIMEOUT = "Another user is changing {document}. Try again."
+MSG_DATABASE_BUSY = "Another user is changing the same data. Try again."
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout ran out
+
+
+class LockOrderError(RuntimeError):
+    """A programming error: a lock requested against the one lock order (see the module doc)."""
+
+
+class LockTimeout(Exception):
+    """A lock wait ran out. Carries what was waited for; the message is read after the rollback."""
+
+    def __init__(self, label: str = "", pks: Iterable[int] = ()):
+        self.label = label
+        self.pks = sorted(pks)
+        super().__init__(label, self.pks)
+
+    @property
+    def message(self) -> str:
+        if not self.label:
+            return MSG_DATABASE_BUSY
+        model = apps.get_model(self.label)
+        rows = list(model._default_manager.filter(pk__in=self.pks)[:3])
+        names = ", ".join(f"{model._meta.verbose_name.lower()} {_natural_name(row)}" for row in rows)
+        return MSG_LOCK_TIMEOUT.format(document=names or model._meta.verbose_name.lower())
+
+
+def _natural_name(row: models.Model) -> str:
+    return str(getattr(row, "no", None) or row)
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """True for a database error that means "waited too long for another transaction"."""
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
+    return code in (LOCK_NOT_AVAILABLE, QUERY_CANCELED) or "database is locked" in str(exc)
+
+
+@dataclass
+class _Held:
+    level: int = -1
+    pks: dict[str, set[int]] = field(default_factory=dict)
+
+
+_state = threading.local()
+
+
+class operation(ContextDecorator):  # noqa: N801 - used like `transaction.atomic`
+    """A service's transaction in which locks follow `LOCK_ORDER`. Nested operations share one order."""
+
+    def _recreate_cm(self) -> operation:
+        return operation()  # a fresh one per call: a decorated function may run in several threads
+
+    def __enter__(self) -> operation:
+        self._atomic = transaction.atomic()
+        try:
+            self._atomic.__enter__()
+        except OperationalError as exc:  # SQLite: BEGIN IMMEDIATE found the database busy too long
+            if is_lock_timeout(exc):
+                raise LockTimeout() from exc
+            raise
+        stack = getattr(_state, "stack", None)
+        if stack is None:
+            stack = _state.stack = []
+        stack.append(stack[-1] if stack else _Held())
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        _state.stack.pop()
+        return self._atomic.__exit__(exc_type, exc, tb)
+
+
+def lock(
+    queryset: models.QuerySet | type[models.Model], pks: Iterable[int], *, skip_locked: bool = False
+) -> list[models.Model]:
+    """Lock the rows `pks` of one level of `LOCK_ORDER` (sorted by primary key) and return them,
+    freshly read, in that order. Rows this operation already holds are read again, not re-judged.
+
+    `skip_locked`: take only the rows nobody else holds, without waiting (for optional supplies, such
+    as the assembly orders an automatic reservation may draw on). Never waiting, it cannot deadlock, so
+    it may be used out of order.
+    """
+    queryset = queryset if isinstance(queryset, models.QuerySet) else queryset._default_manager.all()
+    label = queryset.model._meta.label
+    if label not in LOCK_ORDER:
+        raise LockOrderError(f"{label} is not in the lock order {LOCK_ORDER}")
+    ids = sorted(set(pks))
+    if not ids:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise LockOrderError("locks are taken inside a transaction (use locks.operation())")
+    if not skip_locked:
+        _check_order(label, ids)
+    try:
+        rows = queryset.select_for_update(of=("self",), skip_locked=skip_locked).filter(pk__in=ids)
+        return list(rows.order_by("pk"))
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise LockTimeout(label, ids) from exc
+        raise
+
+
+def lock_one(queryset: models.QuerySet | type[models.Model], pk: int) -> models.Model:
+    """Lock and return one row; `DoesNotExist` when there is none."""
+    rows = lock(queryset, [pk])
+    if not rows:
+        model = queryset.model if isinstance(queryset, models.QuerySet) else queryset
+        raise model.DoesNotExist(f"{model._meta.label} {pk} does not exist")
+    return rows[0]
 
 
 def lock_items(item_ids: Iterable[int]) -> None:
-    """Lock the given items for the rest of the current transaction (call inside `atomic`)."""
-    ids = sorted(set(item_ids))
-    if ids:
-        list(Item.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    """Lock the items (the supply lock of their ledger entries) for the rest of the operation."""
+    lock(apps.get_model("inventory", "Item").objects.only("pk"), item_ids)
+
+
+def _check_order(label: str, ids: list[int]) -> None:
+    stack = getattr(_state, "stack", None)
+    if not stack:
+        return  # a plain transaction outside any operation: nothing to compare against
+    held = stack[-1]
+    level = LOCK_ORDER.index(label)
+    taken = held.pks.setdefault(label, set())
+    new = [pk for pk in ids if pk not in taken]
+    if new:
+        if level < held.level:
+            raise LockOrderError(f"{label} {new} locked after {LOCK_ORDER[held.level]}: see inventory.locks")
+        if taken and min(new) < max(taken) and level == held.level:
+            raise LockOrderError(f"{label} {new} locked after {label} {max(taken)}: lock them together")
+    taken.update(ids)
+    held.level = max(held.level, level)

@@ -5,20 +5,34 @@ Spec sections 2 and 3. This app is the ground floor: it imports nothing from `as
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-# Precision is defined once: quantities carry 5 decimals, amounts 2 (spec: "Data").
-QTY_DIGITS = 18
-QTY_PLACES = 5
-AMOUNT_DIGITS = 18
-AMOUNT_PLACES = 2
-ZERO = Decimal(0)
+from .figures import (
+    AMOUNT_DIGITS,
+    AMOUNT_PLACES,
+    MAX_DATE,
+    MAX_QUANTITY,
+    MAX_QUANTITY_PER,
+    MAX_UNIT_AMOUNT,
+    MIN_DATE,
+    QTY_DIGITS,
+    QTY_PLACES,
+    ZERO,
+    amount_validators,
+    date_range_message,
+    date_validators,
+    format_day,
+    format_quantity,
+    quantity_validators,
+    round_amount,
+)
 
 
 def QuantityField(**kwargs) -> models.DecimalField:  # noqa: N802 - reads like a field class
@@ -36,6 +50,22 @@ def choices_constraint(field: str, choices: type[models.TextChoices], name: str)
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
 
 
+def dates_constraint(*fields: str, name: str) -> models.CheckConstraint:
+    """R-INV-6 in the database: every date between 1900-01-01 and 2999-12-31."""
+    condition = Q()
+    for field in fields:
+        condition &= Q(**{f"{field}__gte": MIN_DATE, f"{field}__lte": MAX_DATE})
+    return models.CheckConstraint(condition=condition, name=name)
+
+
+def at_most_constraint(maxima: dict[str, Decimal], name: str) -> models.CheckConstraint:
+    """R-NUM-1 in the database: no quantity or amount beyond its maximum."""
+    condition = Q()
+    for field, maximum in maxima.items():
+        condition &= Q(**{f"{field}__lte": maximum})
+    return models.CheckConstraint(condition=condition, name=name)
+
+
 MSG_ATO_NEEDS_ASSEMBLY = (
     "Assembly Policy Assemble-to-Order requires Replenishment System Assembly."  # R-ITEM-1
 )
@@ -48,6 +78,9 @@ MSG_BIN_REQUIRED = "Bin Code must have a value at location {location}, which has
 MSG_BIN_NOT_ALLOWED = "Bin Code must be blank at location {location}, which does not use bins."
 MSG_LEDGER_APPEND_ONLY = "Item ledger entries are append-only: post a correction instead."
 MSG_ITEM_BLOCKED = "Item {item} is blocked."  # R-ITEM-3
+MSG_POSTING_DATE_NOT_ALLOWED = (
+    "Posting Date {date} is not within the range of allowed posting dates ({range}) set in the Posting Setup."
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,6 +102,9 @@ class NoSeries(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def format(self, number: int) -> str:
+        return f"{self.prefix}{number:0{self.width}d}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,8 +152,8 @@ class Item(models.Model):
     no = models.CharField("No.", max_length=20, unique=True)
     description = models.CharField("Description", max_length=100, blank=True)
     base_unit_of_measure = models.CharField("Base Unit of Measure", max_length=10, default="PCS")
-    unit_price = AmountField(verbose_name="Unit Price", validators=[MinValueValidator(ZERO)])
-    unit_cost = AmountField(verbose_name="Unit Cost", validators=[MinValueValidator(ZERO)])
+    unit_price = AmountField(verbose_name="Unit Price", validators=amount_validators("Unit Price"))
+    unit_cost = AmountField(verbose_name="Unit Cost", validators=amount_validators("Unit Cost"))
     replenishment_system = models.CharField(
         "Replenishment System",
         max_length=10,
@@ -149,6 +185,9 @@ class Item(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0) & Q(unit_cost__gte=0), name="item_amounts_not_negative"
             ),
+            at_most_constraint(
+                {"unit_price": MAX_UNIT_AMOUNT, "unit_cost": MAX_UNIT_AMOUNT}, "item_amounts_at_most_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,7 +215,11 @@ class BOMComponent(models.Model):
     component_item = models.ForeignKey(
         Item, on_delete=models.PROTECT, related_name="used_in_boms", verbose_name="No."
     )
-    quantity_per = QuantityField(verbose_name="Quantity per", default=Decimal(1))
+    quantity_per = QuantityField(
+        verbose_name="Quantity per",
+        default=Decimal(1),
+        validators=quantity_validators("Quantity per", MAX_QUANTITY_PER),
+    )
 
     class Meta:
         verbose_name = "Assembly BOM component"
@@ -187,6 +230,7 @@ class BOMComponent(models.Model):
                 name="bom_quantity_per_positive",
                 violation_error_message="Quantity per must be greater than 0.",
             ),
+            at_most_constraint({"quantity_per": MAX_QUANTITY_PER}, "bom_quantity_per_at_most_max"),
             models.CheckConstraint(
                 condition=~Q(parent_item=models.F("component_item")),
                 name="bom_not_own_component",
@@ -200,7 +244,7 @@ class BOMComponent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity_per.normalize()} × {self.component_item.no}"
+        return f"{format_quantity(self.quantity_per)} × {self.component_item.no}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,14 +343,89 @@ class Bin(models.Model):
         return self.code
 
 
-def validate_location_bin(*, location: Location, bin: Bin | None) -> None:
-    """A bin is required at Bin Mandatory locations, not allowed elsewhere, and must be the location's."""
-    if location.bin_mandatory and bin is None:
+def validate_location_bin(*, location: Location, bin: Bin | None, required: bool = True) -> None:
+    """The one bin check: a bin must be the location's, and a location without bins takes none.
+
+    `required`: a Bin Mandatory location needs one now (ledger entries, journal lines); a sales line
+    may leave it blank until Release (R-SO-5).
+    """
+    if required and location.bin_mandatory and bin is None:
         raise ValidationError({"bin": MSG_BIN_REQUIRED.format(location=location.code)})
-    if not location.bin_mandatory and bin is not None:
+    if bin is not None and not location.bin_mandatory:
         raise ValidationError({"bin": MSG_BIN_NOT_ALLOWED.format(location=location.code)})
     if bin is not None and bin.location_id != location.pk:
         raise ValidationError({"bin": MSG_BIN_OTHER_LOCATION.format(bin=bin.code, location=location.code)})
+
+
+# --------------------------------------------------------------------------------------------
+# Posting Setup (R-INV-6: BC's Allow Posting From / To)
+# --------------------------------------------------------------------------------------------
+
+
+class PostingSetup(models.Model):
+    """The one setup record of the company: the range of allowed posting dates (blank = no limit)."""
+
+    allow_posting_from = models.DateField(
+        "Allow Posting From", null=True, blank=True, validators=date_validators("Allow Posting From")
+    )
+    allow_posting_to = models.DateField(
+        "Allow Posting To", null=True, blank=True, validators=date_validators("Allow Posting To")
+    )
+
+    class Meta:
+        verbose_name = "Posting Setup"
+        verbose_name_plural = "Posting Setup"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="posting_setup_single_row"),
+            models.CheckConstraint(
+                condition=Q(allow_posting_from__isnull=True)
+                | Q(allow_posting_to__isnull=True)
+                | Q(allow_posting_from__lte=models.F("allow_posting_to")),
+                name="posting_setup_range_in_order",
+                violation_error_message="Allow Posting From must not be after Allow Posting To.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Posting Setup"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if (
+            self.allow_posting_from
+            and self.allow_posting_to
+            and self.allow_posting_from > self.allow_posting_to
+        ):
+            raise ValidationError(
+                {"allow_posting_to": "Allow Posting To must not be before Allow Posting From."}
+            )
+
+    @classmethod
+    def current(cls) -> PostingSetup:
+        """The setup record, or an unsaved blank one (no limit) when none has been saved."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @property
+    def range_label(self) -> str:
+        return f"{format_day(self.allow_posting_from) or '…'} to {format_day(self.allow_posting_to) or '…'}"
+
+    def check_posting_date(self, posting_date: datetime.date) -> None:
+        """Refuse a posting date outside 1900..2999 or outside Allow Posting From / To (R-INV-6)."""
+        if not (MIN_DATE <= posting_date <= MAX_DATE):
+            raise ValidationError({"posting_date": date_range_message("Posting Date")})
+        if (self.allow_posting_from and posting_date < self.allow_posting_from) or (
+            self.allow_posting_to and posting_date > self.allow_posting_to
+        ):
+            raise ValidationError(
+                {
+                    "posting_date": MSG_POSTING_DATE_NOT_ALLOWED.format(
+                        date=format_day(posting_date), range=self.range_label
+                    )
+                }
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,6 +503,16 @@ class ItemLedgerEntryQuerySet(AppendOnlyQuerySet):
         """Σ quantity over the queryset (= Σ remaining of its open entries, spec I-4)."""
         return self.aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
 
+    def bin_content(self) -> ItemLedgerEntryQuerySet:
+        """Bin content (spec 3): Σ Remaining Quantity of the open entries per item, location and bin,
+        largest first."""
+        return (
+            self.open()
+            .values("item_id", "location_id", "bin_id")
+            .annotate(content=Sum("remaining_quantity"))
+            .order_by("-content", "bin_id")
+        )
+
     def _lower_remaining(self, new_remaining: dict[int, Decimal]) -> None:
         """The one write the ledger allows after insert: an inbound entry's Remaining Quantity
         falls as outbound entries are applied to it. Only `inventory.services.posting` calls it.
@@ -426,6 +555,15 @@ class ItemLedgerEntry(AppendOnlyModel):
     quantity = QuantityField(verbose_name="Quantity")
     remaining_quantity = QuantityField(verbose_name="Remaining Quantity")
     cost_amount = AmountField(verbose_name="Cost Amount (Actual)")
+    applies_from_entry = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name="Applies-from Entry",
+        help_text="For an inbound correction: the outbound entry it reverses, at that entry's cost.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ItemLedgerEntryQuerySet.as_manager()
@@ -444,7 +582,9 @@ class ItemLedgerEntry(AppendOnlyModel):
             ),
             # SQLite cannot use the partial index above (Django sends "> 0" as a parameter, and SQLite
             # matches partial indexes on literals only); this one serves open-entry sums there.
-            models.Index(fields=["item", "location", "remaining_quantity"], name="ile_item_location_remaining"),
+            models.Index(
+                fields=["item", "location", "remaining_quantity"], name="ile_item_location_remaining"
+            ),
             models.Index(fields=["item", "location", "posting_date"], name="ile_item_location_date"),
             models.Index(fields=["document_no"], name="ile_document_no"),
         ]
@@ -462,6 +602,11 @@ class ItemLedgerEntry(AppendOnlyModel):
                 | (Q(quantity__lt=0) & Q(remaining_quantity=0)),
                 name="ile_remaining_within_quantity",
             ),
+            models.CheckConstraint(  # only an inbound entry corrects (reverses) an outbound one
+                condition=Q(applies_from_entry__isnull=True) | Q(quantity__gt=0),
+                name="ile_applies_from_is_inbound",
+            ),
+            dates_constraint("posting_date", name="ile_posting_date_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -522,7 +667,7 @@ class ItemJournalLine(models.Model):
     entry_type = models.CharField(
         "Entry Type", max_length=10, choices=JournalEntryType, default=JournalEntryType.POSITIVE_ADJMT
     )
-    posting_date = models.DateField("Posting Date")
+    posting_date = models.DateField("Posting Date", validators=date_validators("Posting Date"))
     document_no = models.CharField("Document No.", max_length=20, blank=True)
     item = models.ForeignKey(
         Item, on_delete=models.PROTECT, related_name="journal_lines", verbose_name="Item No."
@@ -538,8 +683,8 @@ class ItemJournalLine(models.Model):
         related_name="journal_lines",
         verbose_name="Bin Code",
     )
-    quantity = QuantityField(verbose_name="Quantity")
-    unit_cost = AmountField(verbose_name="Unit Cost")
+    quantity = QuantityField(verbose_name="Quantity", validators=quantity_validators("Quantity"))
+    unit_cost = AmountField(verbose_name="Unit Cost", validators=amount_validators("Unit Cost"))
 
     class Meta:
         ordering = ["pk"]
@@ -547,6 +692,10 @@ class ItemJournalLine(models.Model):
             choices_constraint("entry_type", JournalEntryType, "journal_entry_type_valid"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="journal_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="journal_unit_cost_not_negative"),
+            at_most_constraint(
+                {"quantity": MAX_QUANTITY, "unit_cost": MAX_UNIT_AMOUNT}, "journal_line_at_most_max"
+            ),
+            dates_constraint("posting_date", name="journal_posting_date_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -560,7 +709,7 @@ class ItemJournalLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return self.quantity * self.unit_cost
+        return round_amount(self.quantity * self.unit_cost)
 
     @property
     def signed_quantity(self) -> Decimal:
@@ -583,6 +732,29 @@ class ReservationQuerySet(models.QuerySet):
 
     def total(self) -> Decimal:
         return self.aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
+
+    def for_demand(self, demand: Demand) -> ReservationQuerySet:
+        return self.filter(**demand.lookup)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Who holds a reservation: a sales line today (R-RES-*); an assembly component line joins later.
+
+    The posting engine takes a demand's own reserved entries first and never another demand's
+    reserved quantity (R-INV-2, R-INV-3); this is how it names the demand without importing the
+    app that owns it.
+    """
+
+    sales_line_id: int
+
+    @classmethod
+    def of(cls, reservation: Reservation) -> Demand:
+        return cls(sales_line_id=reservation.sales_line_id)
+
+    @property
+    def lookup(self) -> dict[str, int]:
+        return {"sales_line_id": self.sales_line_id}
 
 
 class Reservation(models.Model):
@@ -658,3 +830,12 @@ class Reservation(models.Model):
             else f"AO {self.assembly_order_id}"
         )
         return f"{self.quantity} of {self.item_id} for line {self.sales_line_id} from {supply}"
+
+    @property
+    def demand(self):
+        """The demand model instance (a sales line), which names itself as `demand_caption`."""
+        return self.sales_line
+
+    @property
+    def demand_caption(self) -> str:
+        return self.demand.demand_caption

@@ -6,10 +6,20 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from inventory.forms import MSG_NO_BIN, MSG_NO_ITEM, MSG_NO_LOCATION, CodeField, quantity_field
-from inventory.models import AMOUNT_DIGITS, AMOUNT_PLACES, Bin, Item, Location
+from inventory.figures import format_quantity
+from inventory.forms import (
+    MSG_NO_ITEM,
+    MSG_NO_LOCATION,
+    CodeField,
+    GridForm,
+    SearchForm,
+    amount_field,
+    date_field,
+    quantity_field,
+    resolve_bin,
+)
+from inventory.models import Item, Location
 
 from .models import Customer, SalesHeader, SalesLine, SalesStatus
 from .services.lines import EDITABLE_FIELDS, EDITABLE_WHEN_RELEASED
@@ -17,45 +27,14 @@ from .services.lines import EDITABLE_FIELDS, EDITABLE_WHEN_RELEASED
 MSG_NO_CUSTOMER = "There is no Customer with No. {value}."
 
 
-def _fmt(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-class GridForm(forms.Form):
-    """A form whose inputs sit in table cells: each belongs to the row's <form> by id and carries its
-    caption as aria-label (spec 16)."""
-
-    def __init__(self, *args, form_id: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form_id = form_id
-        for field in self.fields.values():
-            field.widget.attrs.update({"form": form_id, "aria-label": field.label})
-
-    def autofocus(self, default: str) -> None:
-        target = next((name for name in self.fields if name in self.errors), default)
-        if target in self.fields:
-            self.fields[target].widget.attrs["autofocus"] = True
-
-    def apply_service_errors(self, exc: ValidationError) -> None:
-        """Put a service's ValidationError next to the field it names (or above the form)."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
-
-
-def _amount_field(label: str) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_PLACES,
-        widget=forms.TextInput(attrs={"class": "qty", "inputmode": "decimal", "autocomplete": "off"}),
-    )
-
-
 class SalesLineForm(GridForm):
-    """One sales line row. On a Released order only Qty. to Ship is an input (R-SO-1)."""
+    """One sales line row. On a Released order only Qty. to Ship is an input (R-SO-1).
+
+    A row may be saved one cell at a time (the grid sends the cell the user left): names that were not
+    submitted keep their saved values, so two saves of different cells never undo each other. A
+    submitted name that the order's status does not allow is parsed all the same and handed to the
+    service, whose refusal says why (R-SO-1), rather than being dropped silently.
+    """
 
     item = CodeField(Item.objects.all(), to_field_name="no", not_found=MSG_NO_ITEM, label="No.")
     location = CodeField(
@@ -64,28 +43,51 @@ class SalesLineForm(GridForm):
     bin = forms.CharField(label="Bin Code", required=False, max_length=20)
     quantity = quantity_field("Quantity")
     qty_to_assemble_to_order = quantity_field("Qty. to Assemble to Order")
-    shipment_date = forms.DateField(label="Shipment Date", widget=forms.DateInput(attrs={"type": "date"}))
-    unit_price = _amount_field("Unit Price")
+    shipment_date = date_field("Shipment Date")
+    unit_price = amount_field("Unit Price")
     qty_to_ship = quantity_field("Qty. to Ship")
 
-    def __init__(self, *args, header: SalesHeader, line: SalesLine | None = None, **kwargs):
+    def __init__(self, data=None, *, header: SalesHeader, line: SalesLine | None = None, **kwargs):
         self.header = header
         self.line = line
         prefix = f"line-{line.pk}" if line else "new"
-        if line is not None and not args and "initial" not in kwargs:
-            kwargs["initial"] = self.initial_for(line)
-        super().__init__(*args, prefix=prefix, form_id=f"{prefix}-form", **kwargs)
+        self.submitted: set[str] = set()
+        if line is not None:
+            kwargs.setdefault("initial", self.initial_for(line))
+            if data is not None:
+                data = self._with_saved_values(data, prefix, kwargs["initial"])
+        super().__init__(data, prefix=prefix, form_id=f"{prefix}-form", **kwargs)
+        keep = self.editable_fields(header, line) | self.submitted
         if line is None:
-            keep = {"item", "quantity", "qty_to_assemble_to_order", "location", "shipment_date"}
             for optional in ("qty_to_assemble_to_order", "location", "shipment_date"):
                 self.fields[optional].required = False
-        elif header.status != SalesStatus.OPEN:
-            keep = set(EDITABLE_WHEN_RELEASED) if header.status == SalesStatus.RELEASED else set()
-        else:
-            keep = set(EDITABLE_FIELDS)
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
+
+    @staticmethod
+    def editable_fields(header: SalesHeader, line: SalesLine | None) -> set[str]:
+        if line is None:
+            return {"item", "quantity", "qty_to_assemble_to_order", "location", "shipment_date"}
+        if header.is_released:
+            return set(EDITABLE_WHEN_RELEASED)
+        return set(EDITABLE_FIELDS) if header.is_open else set()
+
+    def _with_saved_values(self, data, prefix: str, saved: dict[str, Any]):
+        """The submitted cells over the saved values of the others (see the class doc)."""
+        merged = data.copy()
+        for name in EDITABLE_FIELDS:
+            key = f"{prefix}-{name}"
+            if key in data:
+                self.submitted.add(name)
+            else:
+                merged[key] = saved[name]
+        return merged
+
+    @property
+    def refused_fields(self) -> set[str]:
+        """Submitted names that this order's status does not show as inputs."""
+        return self.submitted - self.editable_fields(self.header, self.line)
 
     @staticmethod
     def initial_for(line: SalesLine) -> dict[str, Any]:
@@ -93,29 +95,25 @@ class SalesLineForm(GridForm):
             "item": line.item.no,
             "location": line.location.code,
             "bin": line.bin.code if line.bin else "",
-            "quantity": _fmt(line.quantity),
-            "qty_to_assemble_to_order": _fmt(line.qty_to_assemble_to_order),
+            "quantity": format_quantity(line.quantity),
+            "qty_to_assemble_to_order": format_quantity(line.qty_to_assemble_to_order),
             "shipment_date": line.shipment_date,
             "unit_price": line.unit_price,
-            "qty_to_ship": _fmt(line.qty_to_ship),
+            "qty_to_ship": format_quantity(line.qty_to_ship),
         }
 
     def clean(self):
         cleaned = super().clean()
         if "bin" in self.fields and not self.has_error("location"):
-            code = (cleaned.get("bin") or "").strip().upper()
             location = cleaned.get("location") or (self.line.location if self.line else None)
-            bin_ = None
-            if code and location is not None:
-                bin_ = Bin.objects.filter(location=location, code=code).first()
-                if bin_ is None:
-                    self.add_error("bin", MSG_NO_BIN.format(value=code, location=location.code))
-            cleaned["bin"] = bin_
+            cleaned["bin"] = resolve_bin(self, location, cleaned.get("bin"))
         return cleaned
 
     def values(self) -> dict[str, Any]:
-        """What to hand to save_sales_line: every submitted field; blanks on a new line mean 'default'."""
-        values = {name: self.cleaned_data[name] for name in self.fields}
+        """What to hand to save_sales_line: the submitted fields (all of them on a form post); blanks
+        on a new line mean 'default'."""
+        names = self.submitted if self.line is not None else set(self.fields)
+        values = {name: self.cleaned_data[name] for name in self.fields if name in names}
         if self.line is None:
             values = {k: v for k, v in values.items() if v is not None}
         return values
@@ -125,9 +123,9 @@ class SalesHeaderForm(GridForm):
     customer = CodeField(
         Customer.objects.all(), to_field_name="no", not_found=MSG_NO_CUSTOMER, label="Customer No."
     )
-    order_date = forms.DateField(label="Order Date", widget=forms.DateInput(attrs={"type": "date"}))
-    posting_date = forms.DateField(label="Posting Date", widget=forms.DateInput(attrs={"type": "date"}))
-    shipment_date = forms.DateField(label="Shipment Date", widget=forms.DateInput(attrs={"type": "date"}))
+    order_date = date_field("Order Date")
+    posting_date = date_field("Posting Date")
+    shipment_date = date_field("Shipment Date")
     location = CodeField(
         Location.objects.all(),
         to_field_name="code",
@@ -147,7 +145,7 @@ class SalesHeaderForm(GridForm):
                 "location": header.location.code if header.location else "",
             }
         super().__init__(*args, prefix="header", form_id="header-form", **kwargs)
-        if header.status != SalesStatus.OPEN:
+        if not header.is_open:
             for field in self.fields.values():
                 field.disabled = True
 
@@ -158,8 +156,7 @@ class NewSalesOrderForm(forms.Form):
     )
 
 
-class SalesOrderFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=50)
+class SalesOrderFilterForm(SearchForm):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "All"), *SalesStatus.choices])
     customer = CodeField(
         Customer.objects.all(),

@@ -8,11 +8,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from inventory.models import ZERO, AmountField, Item, QuantityField, Reservation
+from inventory.figures import MAX_QUANTITY, MAX_UNIT_AMOUNT, ZERO, round_amount
+from inventory.models import (
+    AmountField,
+    Item,
+    QuantityField,
+    Reservation,
+    at_most_constraint,
+    dates_constraint,
+)
 
 
 class Customer(models.Model):
@@ -43,6 +51,11 @@ class SalesStatus(models.TextChoices):
     COMPLETED = "COMPLETED", "Completed"
 
 
+# Orders whose lines are demand (spec 8: "Open or Released").
+OPEN_SALES_STATUSES = (SalesStatus.OPEN, SalesStatus.RELEASED)
+OUTSTANDING = F("quantity") - F("quantity_shipped")
+
+
 class SalesHeader(models.Model):
     """A sales order (spec section 4)."""
 
@@ -71,6 +84,7 @@ class SalesHeader(models.Model):
         ordering = ["-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=SalesStatus.values), name="so_status_valid"),
+            dates_constraint("order_date", "posting_date", "shipment_date", name="so_dates_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -83,8 +97,30 @@ class SalesHeader(models.Model):
     def is_open(self) -> bool:
         return self.status == SalesStatus.OPEN
 
+    @property
+    def is_released(self) -> bool:
+        return self.status == SalesStatus.RELEASED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == SalesStatus.COMPLETED
+
 
 class SalesLineQuerySet(models.QuerySet):
+    def open_demand(self, *, item_id: int, location_id: int, upto) -> SalesLineQuerySet:
+        """Outstanding lines of Open or Released orders for the item at the location shipping by `upto`:
+        the sales part of the FactBox's Gross Requirement, its drill-down and projected availability."""
+        return self.filter(
+            item_id=item_id,
+            location_id=location_id,
+            shipment_date__lte=upto,
+            header__status__in=OPEN_SALES_STATUSES,
+            quantity__gt=F("quantity_shipped"),
+        )
+
+    def total_outstanding(self) -> Decimal:
+        return self.aggregate(t=Coalesce(Sum(OUTSTANDING), ZERO))["t"]
+
     def with_reserved_quantity(self) -> SalesLineQuerySet:
         """Annotate `reserved_quantity` = Σ the line's reservations, binding included (R-RES-2)."""
         total = (
@@ -166,10 +202,19 @@ class SalesLine(models.Model):
             models.CheckConstraint(
                 condition=models.Q(reserve__in=Item.Reserve.values), name="sales_line_reserve_valid"
             ),
+            at_most_constraint(
+                {"quantity": MAX_QUANTITY, "unit_price": MAX_UNIT_AMOUNT}, "sales_line_at_most_max"
+            ),
+            dates_constraint("shipment_date", name="sales_line_shipment_date_in_range"),
         ]
 
     def __str__(self) -> str:
         return f"{self.header.no} {self.line_no}"
+
+    @property
+    def demand_caption(self) -> str:
+        """How a reservation or a shortage message names this line as a demand."""
+        return f"sales order {self.header.no} line {self.line_no}"
 
     @property
     def outstanding_quantity(self) -> Decimal:
@@ -177,7 +222,11 @@ class SalesLine(models.Model):
 
     @property
     def line_amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+        return round_amount(self.quantity * self.unit_price)
+
+    @property
+    def reserves_never(self) -> bool:
+        return self.reserve == Item.Reserve.NEVER
 
     @property
     def stock_part(self) -> Decimal:

@@ -19,9 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assembly.models import AssemblyHeader, AssemblyLine
+from assembly.services import availability_of
+from inventory.figures import ZERO, format_quantity
 from inventory.htmx import is_partial
-from inventory.models import ZERO, ItemLedgerEntry, Reservation
+from inventory.models import Reservation
 
 from .charts import projection_chart
 from .forms import (
@@ -33,9 +34,15 @@ from .forms import (
 )
 from .models import SalesHeader, SalesLine
 from .services import reservations as engine
-from .services.availability import OPEN_SALES_STATUSES, availability_date, factbox, use_available_inventory
+from .services.availability import drilldown_rows, factbox, use_available_inventory
 from .services.lines import ReopenConfirmationRequired, delete_sales_line, save_sales_line
-from .services.orders import create_sales_order, release_sales_order, reopen_sales_order, update_sales_header
+from .services.orders import (
+    ReleaseConfirmationRequired,
+    create_sales_order,
+    release_sales_order,
+    reopen_sales_order,
+    update_sales_header,
+)
 
 CARD = "sales/order_card.html"
 RESERVATION = "sales/reservation.html"
@@ -44,6 +51,8 @@ LIST = "sales/order_list.html"
 PAGE_SIZE = 50
 MSG_RELEASED = "Sales order {no} was released."
 MSG_REOPENED = "Sales order {no} was reopened."
+MSG_RESERVED = "{qty} reserved."
+MSG_CANCELLED = "{qty} reservation cancelled."
 
 
 def _lines(header: SalesHeader):
@@ -55,13 +64,17 @@ def _lines(header: SalesHeader):
     )
 
 
-def _rows(
-    header: SalesHeader, lines, override: dict[int, dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
-    """One entry per line: the line, its row form (bound when re-shown with errors) and any prompt."""
-    override = override or {}
+def _rows(header: SalesHeader, lines, availability: dict | None = None) -> list[dict[str, Any]]:
+    """One entry per line: the line, its row form and its linked order's component warning (R-ASM-4;
+    three queries for all lines together)."""
+    if availability is None:
+        availability = availability_of(line.assembly_order for line in lines if line.assembly_order_id)
     return [
-        {"line": line, "form": SalesLineForm(header=header, line=line), **override.get(line.pk, {})}
+        {
+            "line": line,
+            "form": SalesLineForm(header=header, line=line),
+            "warning": availability[line.assembly_order_id].warning if line.assembly_order_id else "",
+        }
         for line in lines
     ]
 
@@ -73,6 +86,7 @@ def _card_context(
     header_form: SalesHeaderForm | None = None,
     new_form: SalesLineForm | None = None,
     header_confirm: str = "",
+    release_confirm: str = "",
     focus_new: bool = False,
 ) -> dict[str, Any]:
     lines = list(_lines(header))
@@ -85,16 +99,22 @@ def _card_context(
     )
     if focus_new or new_form.is_bound:
         new_form.autofocus("item")
+    availability = availability_of(line.assembly_order for line in lines if line.assembly_order_id)
     selected = request.GET.get("line")
     selected_line = next((line for line in lines if str(line.pk) == selected), lines[0] if lines else None)
     return {
-        **(_factbox_context(selected_line) if selected_line else {}),
+        **(
+            _factbox_context(selected_line, assembly=availability.get(selected_line.assembly_order_id))
+            if selected_line
+            else {}
+        ),
         "title": f"Sales Order {header.no}",
         "nav": "sales-orders",
         "header": header,
         "header_form": header_form or SalesHeaderForm(header=header),
         "header_confirm": header_confirm,
-        "rows": _rows(header, lines),
+        "release_confirm": release_confirm,
+        "rows": _rows(header, lines, availability),
         "new_form": new_form,
         "total_amount": sum((line.line_amount for line in lines), ZERO),
     }
@@ -122,8 +142,8 @@ def _line_for(pk: int, line_pk: int) -> SalesLine:
         raise Http404("No such line on this order.") from exc
 
 
-def _factbox_context(line: SalesLine, **extra: Any) -> dict[str, Any]:
-    data = factbox(line)
+def _factbox_context(line: SalesLine, *, assembly=None, **extra: Any) -> dict[str, Any]:
+    data = factbox(line, assembly=assembly)
     return {
         "fb_line": line,
         "details": data.details,
@@ -142,10 +162,7 @@ def _oob(request: HttpRequest, line: SalesLine, *, row: bool = True, **factbox_e
     )
     if row:
         line = _lines(line.header).get(pk=line.pk)
-        row_ctx = {
-            "header": line.header,
-            "row": {"line": line, "form": SalesLineForm(header=line.header, line=line)},
-        }
+        row_ctx = {"header": line.header, "row": _rows(line.header, [line])[0]}
         html += (
             "<template>"
             + render_to_string(CARD + "#line-row", {**row_ctx, "oob": True}, request)
@@ -226,14 +243,16 @@ def header_change(request: HttpRequest, pk: int) -> HttpResponse:
     status, confirm_message = 200, ""
     if form.is_valid():
         try:
-            header = update_sales_header(header=header, values=form.cleaned_data, confirm_reopen=confirm)
+            result = update_sales_header(header=header, values=form.cleaned_data, confirm_reopen=confirm)
         except ReopenConfirmationRequired as exc:
             confirm_message = str(exc)
         except ValidationError as exc:
             form.apply_service_errors(exc)
             status = 422
         else:
-            form = None
+            header, form = result.header, None
+            for message in result.messages:
+                messages.info(request, message)
     else:
         status = 422
     if not is_partial(request):
@@ -287,7 +306,7 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         return _render_row(request, header, line)
     form = SalesLineForm(request.POST, header=header, line=line)
     if not form.is_valid():
-        return _render_row(request, header, line, form=form, status=422)
+        return _render_row(request, header, line, form=_shown(form), errors=_hidden_errors(form), status=422)
     try:
         result = save_sales_line(
             header=header,
@@ -299,13 +318,26 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         return _render_row(request, header, line, form=form, confirm=str(exc))
     except ValidationError as exc:
         form.apply_service_errors(exc)
-        return _render_row(request, header, line, form=form, status=422)
+        return _render_row(request, header, line, form=_shown(form), errors=_hidden_errors(form), status=422)
     if not is_partial(request):
         for message in result.messages:
             messages.info(request, message)
         return redirect(header)
     line = _get_line(header, line_pk)
     return _render_row(request, header, line, notice=" ".join(result.messages))
+
+
+def _shown(form: SalesLineForm) -> SalesLineForm | None:
+    """The form to show again: the bound one, unless it holds cells this order does not show as inputs
+    (a Quantity sent for a Released order, R-SO-1), then the row as saved."""
+    return None if form.refused_fields else form
+
+
+def _hidden_errors(form: SalesLineForm) -> list[str]:
+    """Errors of cells the row does not show as inputs: said in the row instead (never dropped)."""
+    if not form.refused_fields:
+        return []
+    return [message for messages_ in form.errors.values() for message in messages_]
 
 
 def _render_row(
@@ -316,14 +348,17 @@ def _render_row(
     form: SalesLineForm | None = None,
     confirm: str = "",
     notice: str = "",
+    errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     row = {
-        "line": line,
-        "form": form or SalesLineForm(header=header, line=line),
+        **_rows(header, [line])[0],
         "confirm": confirm,
         "notice": notice,
+        "errors": errors or [],
     }
+    if form is not None:
+        row["form"] = form
     if not is_partial(request):
         context = _card_context(request, header)
         context["rows"] = [row if r["line"].pk == line.pk else r for r in context["rows"]]
@@ -339,21 +374,25 @@ def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     header = _get_header(pk)
     line = _get_line(header, line_pk)
     try:
-        delete_sales_line(line=line)
+        result = delete_sales_line(line=line)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         status = 422
     else:
         status = 200
+        for message in result.messages:
+            messages.info(request, message)
     if not is_partial(request):
         return redirect(header)
     return render(request, CARD + "#sales-lines", _card_context(request, header), status=status)
 
 
-def _change_status(request: HttpRequest, pk: int, service, success: str) -> HttpResponse:
+def _change_status(request: HttpRequest, pk: int, service, success: str, **options) -> HttpResponse:
     header = _get_header(pk)
     try:
-        service(header=header)
+        service(header=header, **options)
+    except ReleaseConfirmationRequired as exc:  # components are short: ask, on the card (R-ASM-4)
+        return render(request, CARD, _card_context(request, header, release_confirm=str(exc)))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -364,8 +403,10 @@ def _change_status(request: HttpRequest, pk: int, service, success: str) -> Http
 
 @require_POST
 def order_release(request: HttpRequest, pk: int) -> HttpResponse:
-    """R-REL-1: check the order and release it with its linked assembly orders."""
-    return _change_status(request, pk, release_sales_order, MSG_RELEASED)
+    """R-REL-1: check the order and release it with its linked assembly orders; when a linked order's
+    components are short, only after the user confirms."""
+    confirm = request.POST.get("confirm_shortage") == "1"
+    return _change_status(request, pk, release_sales_order, MSG_RELEASED, confirm_shortage=confirm)
 
 
 @require_POST
@@ -411,71 +452,32 @@ DRILLDOWNS = {
     "gross-requirement": "Gross Requirement",
     "reserved-requirement": "Reserved Requirement",
     "reserved-quantity": "Reserved Quantity",
+    "able-to-assemble": "Able to Assemble",
 }
 DRILLDOWN_LIMIT = 200
 
 
 @require_GET
 def factbox_drilldown(request: HttpRequest, pk: int, line_pk: int, figure: str) -> HttpResponse:
-    """X-3: the entries a FactBox figure sums."""
+    """X-3: the entries a FactBox figure sums (the same read rules as the figure itself)."""
     if figure not in DRILLDOWNS:
         raise Http404("No such figure.")
     line = _line_for(pk, line_pk)
-    date = availability_date(line)
-    key = {"item_id": line.item_id, "location_id": line.location_id}
     context: dict[str, Any] = {
         "header": line.header,
         "line": line,
         "figure": figure,
         "caption": DRILLDOWNS[figure],
     }
-    if figure == "available-inventory":
-        context["entries"] = (
-            ItemLedgerEntry.objects.open()
-            .filter(**key)
-            .with_reserved_quantity()
-            .select_related("bin")
-            .order_by("entry_no")
-        )
-    elif figure == "scheduled-receipt":
-        context["orders"] = (
-            AssemblyHeader.objects.open()
-            .filter(**key, due_date__lte=date)
-            .select_related("sales_line__header")
-        ).order_by("due_date", "pk")
-    elif figure == "gross-requirement":
-        context["sales_lines"] = (
-            SalesLine.objects.filter(**key, shipment_date__lte=date, header__status__in=OPEN_SALES_STATUSES)
-            .filter(quantity__gt=F("quantity_shipped"))
-            .select_related("header__customer")
-            .order_by("shipment_date", "pk")
-        )
-        context["component_lines"] = (
-            AssemblyLine.objects.filter(**key, due_date__lte=date, quantity__gt=F("consumed_quantity"))
-            .exclude(header__status="COMPLETED")
-            .select_related("header")
-            .order_by("due_date", "pk")
-        )
+    if figure == "able-to-assemble":
+        if line.assembly_order is None:
+            raise Http404("The line has no assembly order.")
+        context["assembly"] = availability_of([line.assembly_order])[line.assembly_order_id]
     else:
-        reservations = Reservation.objects.filter(**key).select_related(
-            "sales_line__header", "item_ledger_entry", "assembly_order"
-        )
-        if figure == "reserved-receipt":
-            reservations = reservations.filter(assembly_order__due_date__lte=date).exclude(
-                assembly_order__status="COMPLETED"
-            )
-        elif figure == "reserved-requirement":
-            reservations = reservations.filter(
-                sales_line__shipment_date__lte=date, sales_line__header__status__in=OPEN_SALES_STATUSES
-            )
-        else:
-            reservations = reservations.filter(sales_line=line)
-        context["reservations"] = reservations.order_by("pk")
-    for name in ("entries", "orders", "sales_lines", "component_lines", "reservations"):
-        if name in context:
-            context[name] = list(context[name][: DRILLDOWN_LIMIT + 1])
-            context[f"{name}_more"] = len(context[name]) > DRILLDOWN_LIMIT
-            context[name] = context[name][:DRILLDOWN_LIMIT]
+        for name, rows in drilldown_rows(line, figure).items():
+            rows = list(rows[: DRILLDOWN_LIMIT + 1])
+            context[f"{name}_more"] = len(rows) > DRILLDOWN_LIMIT
+            context[name] = rows[:DRILLDOWN_LIMIT]
     template = DRILLDOWN + ("#drilldown" if is_partial(request) else "")
     return render(request, template, {"title": f"{DRILLDOWNS[figure]} · {line.item.no}", **context})
 
@@ -500,7 +502,7 @@ def _reservation_context(
         "rows": engine.supply_rows(line),
         "show": show,
         "supply_type": supply_type,
-        "can_reserve": line.reserve != "NEVER",
+        "can_reserve": not line.reserves_never,
     }
     if show == "available" and supply_type in engine.SupplyType.values:
         context["supplies"] = engine.supplies(line, supply_type)
@@ -534,13 +536,13 @@ def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str)
     try:
         if action == "reserve-from-current-line":
             qty = engine.reserve_from_current_line(line=line, supply_type=supply_type)
-            notice = f"{qty.normalize():f} reserved."
+            notice = MSG_RESERVED.format(qty=format_quantity(qty))
         elif action == "auto-reserve":
             result = engine.auto_reserve(line=line)
-            notice = result.message or f"{result.reserved.normalize():f} reserved."
+            notice = result.message or MSG_RESERVED.format(qty=format_quantity(result.reserved))
         elif action == "cancel":
             qty = engine.cancel_reservations(line=line, supply_type=supply_type)
-            notice = f"{qty.normalize():f} reservation cancelled."
+            notice = MSG_CANCELLED.format(qty=format_quantity(qty))
         else:
             show = "available"
             form = ReserveFromSupplyForm(request.POST)
@@ -551,7 +553,7 @@ def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str)
                     supply_pk=form.cleaned_data["supply"],
                     quantity=form.cleaned_data["quantity"],
                 )
-                notice, form = f"{qty.normalize():f} reserved.", None
+                notice, form = MSG_RESERVED.format(qty=format_quantity(qty)), None
             else:
                 status = 422
     except ValidationError as exc:

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "inventory.middleware.LockTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,6 +79,33 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+
+# Lock waits are bounded (spec I-6): a request that waits longer for another user's transaction is
+# answered "Another user is changing sales order SO-00002. Try again." (inventory.locks, HTTP 409).
+DB_LOCK_TIMEOUT_MS = env.int("DJANGO_DB_LOCK_TIMEOUT_MS", default=5000)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default behaves like a real database for one office: WAL lets readers run beside the
+    # writer, and every transaction takes the write lock at BEGIN (IMMEDIATE), so a transaction never
+    # fails half-way trying to upgrade a read lock; a waiting writer waits up to the busy timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": DB_LOCK_TIMEOUT_MS / 1000,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # lock_timeout bounds a wait for a row lock; idle_in_transaction_session_timeout ends the session of
+    # a worker that died (or hangs) holding locks in an open transaction; statement_timeout ends a
+    # runaway statement (0 = none: set it so for long migrations).
+    timeouts = {
+        "lock_timeout": DB_LOCK_TIMEOUT_MS,
+        "idle_in_transaction_session_timeout": env.int("DJANGO_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60000),
+        "statement_timeout": env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=60000),
+    }
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
+        f"-c {name}={value}" for name, value in timeouts.items()
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -24,4 +24,3 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # still answering an htmx request then breaks the shared transaction. With a file each thread has
     # its own connection, and SQLite's locking (with this busy timeout) orders them.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # noqa: F405

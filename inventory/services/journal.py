@@ -1,12 +1,12 @@
-"""Item journal operations (R-INV-4): add, change, delete draft lines; post them all at once."""
+"""Item journal operations (R-INV-4): post the user's draft lines all at once."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from ..models import ItemJournalLine, ItemLedgerEntry
+from ..locks import operation
+from ..models import ItemJournalLine, ItemLedgerEntry, PostingSetup
 from ..numbering import next_no
 from .posting import EntryToPost, post_item_entries
 
@@ -14,14 +14,30 @@ MSG_NOTHING_TO_POST = "There is nothing to post."
 MSG_LINE_ERROR = "Line {n} ({item}): {error}"
 
 
+def _check_lines(lines: list[ItemJournalLine]) -> None:
+    errors = []
+    setup = PostingSetup.current()
+    for n, line in enumerate(lines, start=1):
+        try:
+            line.clean()
+            setup.check_posting_date(line.posting_date)  # R-INV-6
+        except ValidationError as exc:
+            errors += [
+                MSG_LINE_ERROR.format(n=n, item=line.item.no, error=message) for message in exc.messages
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
 def post_item_journal(*, user: AbstractBaseUser) -> list[ItemLedgerEntry]:
     """Post every line of the user's item journal in one transaction and empty the journal.
 
-    Any error (an invalid line, a shortage) raises and leaves the journal and the ledger untouched.
-    The lines are locked first, so a second Post of the same journal (double click, two tabs) waits
-    and then finds nothing to post.
+    Any error (an invalid line, a posting date outside the allowed range, a shortage) raises and leaves
+    the journal and the ledger untouched. A Negative Adjmt. takes only unreserved stock (R-INV-2): it
+    posts for no demand. The lines are locked first, so a second Post of the same journal (double
+    click, two tabs) waits and then finds nothing to post.
     """
-    with transaction.atomic():
+    with operation():
         lines = list(
             ItemJournalLine.objects.select_for_update(of=("self",))
             .filter(user=user)
@@ -30,18 +46,13 @@ def post_item_journal(*, user: AbstractBaseUser) -> list[ItemLedgerEntry]:
         )
         if not lines:
             raise ValidationError(MSG_NOTHING_TO_POST)
-        errors = []
-        for n, line in enumerate(lines, start=1):
-            try:
-                line.clean()
-            except ValidationError as exc:
-                errors += [
-                    MSG_LINE_ERROR.format(n=n, item=line.item.no, error=message) for message in exc.messages
-                ]
-        if errors:
-            raise ValidationError(errors)
-        document_no = next_no("ITEM-JNL") if any(not line.document_no for line in lines) else ""
-        entries = post_item_entries(
+        _check_lines(lines)
+        document_no = (
+            next_no("ITEM-JNL", used_by=ItemLedgerEntry, field="document_no")
+            if any(not line.document_no for line in lines)
+            else ""
+        )
+        posted = post_item_entries(
             [
                 EntryToPost(
                     entry_type=line.entry_type,
@@ -59,4 +70,4 @@ def post_item_journal(*, user: AbstractBaseUser) -> list[ItemLedgerEntry]:
             ]
         )
         ItemJournalLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
-    return entries
+    return posted.entries

@@ -42,5 +42,7 @@ def cell(bound_field) -> str:
     value = widget.format_value(bound_field.value())
     if value is not None:
         attrs["value"] = value
-    html = format_html('<input type="{}" name="{}"{}>', widget.input_type, bound_field.html_name, flatatt(attrs))
+    html = format_html(
+        '<input type="{}" name="{}"{}>', widget.input_type, bound_field.html_name, flatatt(attrs)
+    )
     return format_html("{}{}", html, errors) if errors else html

@@ -6,11 +6,14 @@ asks); every function here is also a plain call. Callers hold the transaction an
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 
 from assembly.models import AssemblyHeader, AssemblyStatus
 from assembly.services import apply_header_to_lines, explode_bom
-from inventory.models import ZERO, Reservation
+from inventory.figures import ZERO, format_quantity
+from inventory.models import Reservation
 from inventory.numbering import next_no
 
 from ..models import SalesLine
@@ -20,7 +23,7 @@ MSG_LINK_HAS_OUTPUT = (
 )
 
 
-def _quantity_to_assemble(line: SalesLine, order: AssemblyHeader) -> object:
+def _quantity_to_assemble(line: SalesLine, order: AssemblyHeader) -> Decimal:
     """R-QTS-1: ATO units ship first: min(line Qty. to Ship, order Remaining Quantity)."""
     return max(min(line.qty_to_ship, order.remaining_quantity), ZERO)
 
@@ -28,7 +31,7 @@ def _quantity_to_assemble(line: SalesLine, order: AssemblyHeader) -> object:
 def create_linked_assembly_order(*, line: SalesLine) -> AssemblyHeader:
     """R-LINK-1: create the assembly order for the line's ATO part, link it 1:1 and bind it (R-RES-1)."""
     order = AssemblyHeader(
-        no=next_no("ASSEMBLY-ORDER"),
+        no=next_no("ASSEMBLY-ORDER", used_by=AssemblyHeader),
         item=line.item,
         description=line.item.description,
         location=line.location,
@@ -78,19 +81,21 @@ def refresh_quantity_to_assemble(*, line: SalesLine) -> None:
         apply_header_to_lines(order)
 
 
-def delete_linked_assembly_order(*, line: SalesLine) -> None:
-    """R-LINK-2: delete the linked order with its component lines and reservations."""
+def delete_linked_assembly_order(*, line: SalesLine) -> str:
+    """R-LINK-2: delete the linked order with its component lines and reservations; return its No.
+    (blank when the line had none)."""
     order = line.assembly_order
     if order is None:
-        return
+        return ""
     if order.assembled_quantity > 0:
         raise ValidationError(
-            MSG_LINK_HAS_OUTPUT.format(no=order.no, qty=order.assembled_quantity.normalize())
+            MSG_LINK_HAS_OUTPUT.format(no=order.no, qty=format_quantity(order.assembled_quantity))
         )
     SalesLine.objects.filter(pk=line.pk).update(assembly_order=None)
     line.assembly_order = None
     Reservation.objects.filter(assembly_order=order).delete()
     order.delete()
+    return order.no
 
 
 def _sync_binding(line: SalesLine, order: AssemblyHeader) -> None:

@@ -13,20 +13,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from assembly.models import AssemblyHeader, AssemblyLine, AssemblyStatus
-from assembly.services import order_availability
-from inventory.models import ZERO, Item, ItemLedgerEntry, Reservation
+from assembly.models import AssemblyHeader, AssemblyLine
+from assembly.services import OrderAvailability, order_availability
+from inventory.figures import ZERO, format_quantity
+from inventory.locks import operation
+from inventory.models import ItemLedgerEntry, Reservation
 
-from ..models import SalesLine, SalesStatus
+from ..models import OPEN_SALES_STATUSES, SalesLine
 from .lines import save_sales_line
 from .reservations import _locked_line, _take, entry_supplies, reserved_from_stock
 
-OPEN_SALES_STATUSES = (SalesStatus.OPEN, SalesStatus.RELEASED)
+__all__ = ["OPEN_SALES_STATUSES", "factbox", "line_details", "use_available_inventory"]
 MSG_NOTHING_TO_USE = "There is no inventory available to use for this line."
 MSG_USE_AVAILABLE_DONE = "{qty} taken from inventory: Qty. to Assemble to Order is now {qato}."
 
@@ -46,7 +47,16 @@ class LineDetails:
     reserved_receipt: Decimal
     gross_requirement: Decimal
     reserved_requirement: Decimal
-    able_to_assemble: Decimal | None
+    assembly: OrderAvailability | None  # the linked order's components (R-ASM-4), for lines with an ATO part
+
+    @property
+    def able_to_assemble(self) -> Decimal | None:
+        return self.assembly.able_to_assemble if self.assembly else None
+
+    @property
+    def assembly_warning(self) -> str:
+        """BC's component availability warning for the line's ATO part (blank when nothing is short)."""
+        return self.assembly.warning if self.assembly else ""
 
     @property
     def required_quantity(self) -> Decimal:
@@ -82,11 +92,7 @@ class LineDetails:
         """X-1: q = min(linked order Remaining, Available Inventory − Unreserved, Item Availability),
         offered for lines with an ATO part on an Open order whose Reserve is not Never."""
         line = self.line
-        if (
-            line.header.status != SalesStatus.OPEN
-            or line.reserve == Item.Reserve.NEVER
-            or line.qty_to_assemble_to_order <= 0
-        ):
+        if not line.header.is_open or line.reserves_never or line.qty_to_assemble_to_order <= 0:
             return ZERO
         q = min(
             self.linked_remaining,
@@ -125,60 +131,97 @@ def _grouped(queryset, date_field: str, quantity) -> dict[datetime.date, Decimal
     return dict(queryset.values(date_field).annotate(q=Sum(quantity)).values_list(date_field, "q"))
 
 
+# --- the read rules: every figure and its drill-down come from these (X-3) ---------------------
+
+
+def inventory_entries(line: SalesLine):
+    """Open entries of the line's item at its location: Available Inventory's supply."""
+    return ItemLedgerEntry.objects.open().filter(item_id=line.item_id, location_id=line.location_id)
+
+
+def scheduled_receipts(line: SalesLine, upto: datetime.date):
+    return AssemblyHeader.objects.receipts(item_id=line.item_id, location_id=line.location_id, upto=upto)
+
+
+def sales_demand(line: SalesLine, upto: datetime.date):
+    return SalesLine.objects.open_demand(item_id=line.item_id, location_id=line.location_id, upto=upto)
+
+
+def component_demand(line: SalesLine, upto: datetime.date):
+    return AssemblyLine.objects.open_demand(item_id=line.item_id, location_id=line.location_id, upto=upto)
+
+
+def item_reservations(line: SalesLine):
+    return Reservation.objects.filter(item_id=line.item_id, location_id=line.location_id)
+
+
+def drilldown_rows(line: SalesLine, figure: str) -> dict[str, object]:
+    """X-3: the rows a FactBox figure sums, by kind (querysets, not yet evaluated)."""
+    date = availability_date(line)
+    if figure == "available-inventory":
+        return {
+            "entries": inventory_entries(line)
+            .with_reserved_quantity()
+            .select_related("bin")
+            .order_by("entry_no")
+        }
+    if figure == "scheduled-receipt":
+        orders = scheduled_receipts(line, date).select_related("sales_line__header")
+        return {"orders": orders.order_by("due_date", "pk")}
+    if figure == "gross-requirement":
+        return {
+            "sales_lines": sales_demand(line, date)
+            .select_related("header__customer")
+            .order_by("shipment_date", "pk"),
+            "component_lines": component_demand(line, date)
+            .select_related("header")
+            .order_by("due_date", "pk"),
+        }
+    reservations = item_reservations(line).select_related(
+        "sales_line__header", "item_ledger_entry", "assembly_order"
+    )
+    if figure == "reserved-receipt":
+        reservations = reservations.filter(assembly_order__in=scheduled_receipts(line, date))
+    elif figure == "reserved-requirement":
+        reservations = reservations.filter(sales_line__in=sales_demand(line, date))
+    else:  # reserved-quantity
+        reservations = reservations.filter(sales_line=line)
+    return {"reservations": reservations.order_by("pk")}
+
+
 def timeline(line: SalesLine, *, end: datetime.date) -> Timeline:
     """Inventory now, and open receipts and demand up to `end`, in four aggregate queries."""
-    key = {"item_id": line.item_id, "location_id": line.location_id}
-    inventory = (
-        ItemLedgerEntry.objects.open()
-        .filter(**key)
-        .aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
-    )
-    receipts = _grouped(
-        AssemblyHeader.objects.open().filter(**key, due_date__lte=end),
-        "due_date",
-        F("quantity") - F("assembled_quantity"),
-    )
-    sales = _grouped(
-        SalesLine.objects.filter(
-            **key, shipment_date__lte=end, header__status__in=OPEN_SALES_STATUSES
-        ).filter(quantity__gt=F("quantity_shipped")),
-        "shipment_date",
-        F("quantity") - F("quantity_shipped"),
-    )
-    components = _grouped(
-        AssemblyLine.objects.filter(**key, due_date__lte=end, quantity__gt=F("consumed_quantity")).exclude(
-            header__status=AssemblyStatus.COMPLETED
-        ),
-        "due_date",
-        F("quantity") - F("consumed_quantity"),
-    )
+    inventory = inventory_entries(line).aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
     return Timeline(
         today=timezone.localdate(),
         inventory=inventory,
-        receipts=receipts,
-        sales_demand=sales,
-        component_demand=components,
+        receipts=_grouped(scheduled_receipts(line, end), "due_date", F("quantity") - F("assembled_quantity")),
+        sales_demand=_grouped(
+            sales_demand(line, end), "shipment_date", F("quantity") - F("quantity_shipped")
+        ),
+        component_demand=_grouped(
+            component_demand(line, end), "due_date", F("quantity") - F("consumed_quantity")
+        ),
     )
 
 
-def line_details(line: SalesLine, *, timeline_: Timeline | None = None) -> LineDetails:
+def line_details(
+    line: SalesLine, *, timeline_: Timeline | None = None, assembly: OrderAvailability | None = None
+) -> LineDetails:
     """The FactBox figures for the line's item and location up to its availability date."""
     date = availability_date(line)
     timeline_ = timeline_ or timeline(line, end=date)
-    open_order = Q(assembly_order__due_date__lte=date) & ~Q(assembly_order__status=AssemblyStatus.COMPLETED)
-    open_demand = Q(sales_line__shipment_date__lte=date, sales_line__header__status__in=OPEN_SALES_STATUSES)
-    reservations = Reservation.objects.filter(item_id=line.item_id, location_id=line.location_id).aggregate(
+    reservations = item_reservations(line).aggregate(
         on_entries=Coalesce(Sum("quantity", filter=Q(item_ledger_entry__isnull=False)), ZERO),
-        receipt=Coalesce(Sum("quantity", filter=open_order), ZERO),
-        requirement=Coalesce(Sum("quantity", filter=open_demand), ZERO),
+        receipt=Coalesce(Sum("quantity", filter=Q(assembly_order__in=scheduled_receipts(line, date))), ZERO),
+        requirement=Coalesce(Sum("quantity", filter=Q(sales_line__in=sales_demand(line, date))), ZERO),
         line_total=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
         line_on_entries=Coalesce(
             Sum("quantity", filter=Q(sales_line=line, item_ledger_entry__isnull=False)), ZERO
         ),
     )
-    able = None
-    if line.assembly_order_id:
-        able = order_availability(line.assembly_order).able_to_assemble
+    if assembly is None and line.assembly_order_id:
+        assembly = order_availability(line.assembly_order)
     return LineDetails(
         line=line,
         availability_date=date,
@@ -191,7 +234,7 @@ def line_details(line: SalesLine, *, timeline_: Timeline | None = None) -> LineD
         reserved_receipt=reservations["receipt"],
         gross_requirement=timeline_.demand_upto(date),
         reserved_requirement=reservations["requirement"],
-        able_to_assemble=able,
+        assembly=assembly,
     )
 
 
@@ -205,7 +248,7 @@ class UseAvailableResult:
     messages: list[str] = field(default_factory=list)
 
 
-@transaction.atomic
+@operation()
 def use_available_inventory(*, line: SalesLine, confirm_reopen: bool = False) -> UseAvailableResult:
     """X-1: in one transaction, lower Qty. to Assemble to Order by q (never below Assembled Quantity; 0
     deletes the linked order), reserve q from the item ledger entries, and re-sync the assembly order."""
@@ -226,7 +269,7 @@ def use_available_inventory(*, line: SalesLine, confirm_reopen: bool = False) ->
     taken = _take(line, entry_supplies(line), q)
     if taken < q:  # cannot happen under the locks held; refuse rather than leave a half-done change
         raise ValidationError(MSG_NOTHING_TO_USE)
-    message = MSG_USE_AVAILABLE_DONE.format(qty=f"{q.normalize():f}", qato=f"{new_qato.normalize():f}")
+    message = MSG_USE_AVAILABLE_DONE.format(qty=format_quantity(q), qato=format_quantity(new_qato))
     return UseAvailableResult(line=line, quantity=q, messages=[*result.messages, message])
 
 
@@ -278,10 +321,10 @@ class FactBox:
     projection: list[ProjectionPoint]
 
 
-def factbox(line: SalesLine) -> FactBox:
+def factbox(line: SalesLine, *, assembly: OrderAvailability | None = None) -> FactBox:
     """Everything the Sales Line Details FactBox shows, sharing one timeline between figures and chart."""
     shared = timeline(line, end=projection_end(line))
     return FactBox(
-        details=line_details(line, timeline_=shared),
+        details=line_details(line, timeline_=shared, assembly=assembly),
         projection=projected_availability(line, timeline_=shared),
     )

@@ -1,40 +1,53 @@
 """Sales line operations (spec sections 4, 5 and 12): add, change, delete.
 
-One function, `save_sales_line`, takes what the user submitted for a line (new or existing), applies
-the rules in BC's order, saves the line (its `post_save` signal creates a linked assembly order when one
-is due, R-LINK-1) and keeps the linked order in sync (R-SYNC-1). Everything runs in one transaction
-under a lock on the sales order, so two requests editing the same order are serialised.
+`save_sales_line` takes what the user submitted for a line (new or existing) and runs BC's rules in
+order, one small function per field (`FIELD_RULES`), then the defaults that follow from them, and
+then, side by side where a reader sees them, what follows the saved line: its linked assembly order
+is created (by the `post_save` receiver in `sales.signals`, R-LINK-1), kept in sync (R-SYNC-1) or
+deleted (R-LINK-2), and a Reserve = Always line is reserved again (R-RES-6).
+
+A header change that reaches the lines (Shipment Date, R-SO-0) goes through the same rules
+(`sync_lines_to_header`). Everything runs in one operation under the one lock order (sales order,
+line, linked assembly order, items), so two requests editing the same order are serialised.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, Max, Sum, When
+from django.db.models import Case, Max, When
 
 from assembly.models import AssemblyHeader, AssemblyStatus
-from inventory.locks import lock_items
+from inventory.figures import (
+    MAX_QUANTITY,
+    MAX_UNIT_AMOUNT,
+    MSG_QUANTITY_MAX,
+    ZERO,
+    check_date,
+    format_amount,
+    format_day,
+    format_quantity,
+)
+from inventory.locks import operation
 from inventory.models import (
     MSG_ITEM_BLOCKED,
-    QTY_PLACES,
-    ZERO,
     Bin,
     Item,
     ItemLedgerEntry,
     Location,
     Reservation,
+    validate_location_bin,
 )
+from inventory.services.reserving import release_reservations
 
-from ..models import SalesHeader, SalesLine, SalesStatus
+from ..models import SalesHeader, SalesLine
 from . import ato_link
-from .locks import lock_order
-
-QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
+from .locks import lock_assembly_orders, lock_items, lock_line, lock_lines, lock_order
 
 MSG_STATUS_NOT_OPEN = (
     "Status must be Open on sales order {no} to change {field} (it is {status}). Reopen it first."
@@ -53,16 +66,16 @@ MSG_SHIPMENT_BEFORE_DUE = (
 )
 MSG_SHIPMENT_DATE_REQUIRED = "Shipment Date must have a value."
 MSG_UNIT_PRICE_NEGATIVE = "Unit Price must not be negative."
-MSG_BIN_OTHER_LOCATION = "Bin {bin} does not belong to location {location}."
-MSG_BIN_NOT_ALLOWED = "Bin Code must be blank at location {location}, which does not use bins."
 MSG_ITEM_REQUIRED = "No. must have a value."
 MSG_LOCATION_REQUIRED = "Location Code must have a value."
 MSG_CONFIRM_REOPEN = (
     "The linked assembly order {no} is released. Changing the line reopens it. Do you want to continue?"
 )
 MSG_RESERVATIONS_RELEASED = "{qty} reserved units released."
+MSG_LINKED_DELETED = "Assembly order {no} was deleted."
 MSG_DELETE_SHIPPED = "You cannot delete the line: {qty} has already been shipped."
 MSG_BLOCKED_CUSTOMER = "Customer {no} is blocked."
+MSG_LINE_PREFIX = "Line {line}: {message}"
 
 # The fields a user edits on a line; values given to save_sales_line use these names.
 EDITABLE_FIELDS = (
@@ -104,8 +117,27 @@ class LineResult:
     messages: list[str] = field(default_factory=list)
 
 
-def _fmt(qty: Decimal) -> str:
-    return f"{qty.normalize():f}"
+@dataclass
+class LineChange:
+    """One change of one line while it is judged: the locked rows, what was, and what is asked."""
+
+    header: SalesHeader
+    line: SalesLine
+    order: AssemblyHeader | None  # the linked assembly order, locked
+    new: bool
+    values: dict[str, Any]
+    changed: set[str]
+    old_quantity: Decimal
+    old_qato: Decimal
+    errors: dict[str, str] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def assembled(self) -> Decimal:
+        return self.order.assembled_quantity if self.order else ZERO
+
+    def refuse(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
 
 
 # --- R-QATO-1, R-QATO-3, R-BIN-1 -------------------------------------------------------------
@@ -151,12 +183,9 @@ def default_bin(*, item: Item, location: Location, qty_to_assemble_to_order: Dec
     if qty_to_assemble_to_order > 0 or item.is_assemble_to_order:
         return location.asm_to_order_shpt_bin or location.from_assembly_bin
     best = (
-        ItemLedgerEntry.objects.open()
-        .filter(item=item, location=location, bin__isnull=False)
-        .values("bin")
-        .annotate(content=Sum("remaining_quantity"))
-        .order_by("-content", "bin")
-        .values_list("bin", flat=True)
+        ItemLedgerEntry.objects.filter(item=item, location=location, bin__isnull=False)
+        .bin_content()
+        .values_list("bin_id", flat=True)
         .first()
     )
     return Bin.objects.get(pk=best) if best else None
@@ -175,33 +204,314 @@ def release_excess_reservations(*, line: SalesLine, limit: Decimal) -> Decimal:
         .order_by("on_entry", "-created_at", "-pk")  # on assembly orders first, then newest first
     )
     excess = sum((r.quantity for r in reservations), ZERO) - max(limit, ZERO)
-    released = ZERO
-    for reservation in reservations:
-        if excess <= 0:
-            break
-        take = min(excess, reservation.quantity)
-        excess -= take
-        released += take
-        if take == reservation.quantity:
-            reservation.delete()
-        else:
-            reservation.quantity -= take
-            reservation.save(update_fields=["quantity"])
-    return released
+    return release_reservations(reservations, excess) if excess > 0 else ZERO
 
 
-# --- save / delete ----------------------------------------------------------------------------
-
-
-def _next_line_no(header: SalesHeader) -> int:
-    return (header.lines.aggregate(m=Max("line_no"))["m"] or 0) + 10000
+# --- the rules, one field each ------------------------------------------------------------------
 
 
 def _has_other_reservations(line: SalesLine) -> bool:
     return line.pk is not None and Reservation.objects.filter(sales_line=line, binding=False).exists()
 
 
-@transaction.atomic
+def _check_status(change: LineChange) -> None:
+    """R-SO-1: a Released (or Completed) order only takes Qty. to Ship; a refusal says so."""
+    header = change.header
+    if header.is_open:
+        return
+    blocked = set(EDITABLE_FIELDS) if change.new else change.changed - EDITABLE_WHEN_RELEASED
+    if header.is_completed and change.changed:
+        blocked = change.changed
+    if blocked:
+        name = sorted(blocked, key=EDITABLE_FIELDS.index)[0]
+        raise ValidationError(
+            {
+                name: MSG_STATUS_NOT_OPEN.format(
+                    no=header.no, field=FIELD_CAPTIONS[name], status=header.get_status_display()
+                )
+            }
+        )
+
+
+def _rule_item(change: LineChange, item: Item | None) -> None:
+    line = change.line
+    if item is None:
+        change.refuse("item", MSG_ITEM_REQUIRED)
+    elif not change.new and line.quantity_shipped > 0:
+        change.refuse("item", MSG_ITEM_CHANGE_SHIPPED)
+    elif not change.new and change.old_qato != 0:
+        change.refuse("item", MSG_ITEM_CHANGE_QATO.format(qty=format_quantity(change.old_qato)))  # R-SO-4
+    elif _has_other_reservations(line):
+        change.refuse("item", MSG_ITEM_CHANGE_RESERVED)  # R-SO-4
+    elif item.blocked:
+        change.refuse("item", MSG_ITEM_BLOCKED.format(item=item.no))  # R-ITEM-3
+    else:
+        line.item = item
+        line.description = item.description
+        line.reserve = item.reserve
+        if "unit_price" not in change.changed:
+            line.unit_price = item.unit_price
+
+
+def _rule_location(change: LineChange, location: Location | None) -> None:
+    if location is None:
+        change.refuse("location", MSG_LOCATION_REQUIRED)
+    elif not change.new and change.line.quantity_shipped > 0:
+        change.refuse("location", MSG_LOCATION_SHIPPED)
+    elif _has_other_reservations(change.line):
+        change.refuse("location", MSG_LOCATION_RESERVED)  # R-SO-5
+    else:
+        change.line.location = location
+
+
+def _rule_quantity(change: LineChange, quantity: Decimal) -> None:
+    line = change.line
+    if quantity < 0:
+        change.refuse("quantity", MSG_QUANTITY_NEGATIVE)
+    elif quantity > MAX_QUANTITY:  # R-NUM-1
+        change.refuse(
+            "quantity", MSG_QUANTITY_MAX.format(field="Quantity", max=format_quantity(MAX_QUANTITY))
+        )
+    elif quantity < line.quantity_shipped:
+        change.refuse(
+            "quantity", MSG_QUANTITY_BELOW_SHIPPED.format(shipped=format_quantity(line.quantity_shipped))
+        )
+    else:
+        line.quantity = quantity  # R-SO-2
+
+
+def shipment_date_error(line: SalesLine, shipment_date: datetime.date | None) -> str:
+    """R-SO-5 and R-INV-6 for a line's Shipment Date: the message refusing it, or blank."""
+    if shipment_date is None:
+        return MSG_SHIPMENT_DATE_REQUIRED
+    try:
+        check_date(shipment_date, field="shipment_date", caption="Shipment Date")
+    except ValidationError as exc:
+        return exc.message_dict["shipment_date"][0]
+    if line.pk is None:
+        return ""
+    reserved = (
+        Reservation.objects.filter(sales_line=line, binding=False, assembly_order__due_date__gt=shipment_date)
+        .select_related("assembly_order")
+        .first()
+    )
+    if reserved is None:
+        return ""
+    return MSG_SHIPMENT_BEFORE_DUE.format(
+        due=format_day(reserved.assembly_order.due_date), no=reserved.assembly_order.no
+    )
+
+
+def _rule_shipment_date(change: LineChange, shipment_date: datetime.date | None) -> None:
+    if error := shipment_date_error(change.line, shipment_date):
+        change.refuse("shipment_date", error)
+    else:
+        change.line.shipment_date = shipment_date
+
+
+def _rule_unit_price(change: LineChange, unit_price: Decimal) -> None:
+    if unit_price < 0:
+        change.refuse("unit_price", MSG_UNIT_PRICE_NEGATIVE)
+    elif unit_price > MAX_UNIT_AMOUNT:  # R-NUM-1
+        change.refuse(
+            "unit_price", MSG_QUANTITY_MAX.format(field="Unit Price", max=format_amount(MAX_UNIT_AMOUNT))
+        )
+    else:
+        change.line.unit_price = unit_price
+
+
+# Judged first, in this order; the fields whose values depend on them follow in `_apply_defaults`.
+FIELD_RULES: dict[str, Callable[[LineChange, Any], None]] = {
+    "item": _rule_item,
+    "location": _rule_location,
+    "quantity": _rule_quantity,
+    "shipment_date": _rule_shipment_date,
+    "unit_price": _rule_unit_price,
+}
+
+
+def _rule_qato(change: LineChange) -> None:
+    """Qty. to Assemble to Order: typed (R-QATO-2/3) or defaulted (R-QATO-1)."""
+    line, changed = change.line, change.changed
+    if "qty_to_assemble_to_order" in changed:
+        qato = change.values["qty_to_assemble_to_order"]
+        low, high = qato_bounds(
+            quantity=line.quantity, quantity_shipped=line.quantity_shipped, assembled=change.assembled
+        )
+        if not (low <= qato <= high):
+            raise ValidationError(
+                {
+                    "qty_to_assemble_to_order": MSG_QATO_RANGE.format(
+                        low=format_quantity(low), high=format_quantity(high)
+                    )
+                }
+            )
+        line.qty_to_assemble_to_order = qato
+    elif change.new or {"quantity", "item", "location"} & changed:
+        line.qty_to_assemble_to_order = default_qty_to_assemble(
+            old_qato=change.old_qato,
+            old_quantity=change.old_quantity,
+            new_quantity=line.quantity,
+            item=line.item,
+            item_or_location_changed=bool({"item", "location"} & changed) and not change.new,
+            quantity_shipped=line.quantity_shipped,
+            assembled=change.assembled,
+        )
+
+
+def _rule_bin(change: LineChange) -> None:
+    """Bin Code: typed (one bin check, R-BIN-2 pushes it to the linked order), or defaulted when the
+    line is new or its item or location changed (R-BIN-1)."""
+    line = change.line
+    if "bin" in change.changed:
+        validate_location_bin(location=line.location, bin=change.values["bin"], required=False)
+        line.bin = change.values["bin"]
+    elif change.new or {"item", "location"} & change.changed:
+        line.bin = default_bin(
+            item=line.item, location=line.location, qty_to_assemble_to_order=line.qty_to_assemble_to_order
+        )
+
+
+def _rule_qty_to_ship(change: LineChange) -> None:
+    """Qty. to Ship: Outstanding after every quantity change (R-SO-2), else as typed within bounds."""
+    line = change.line
+    outstanding = line.outstanding_quantity
+    if change.new or "quantity" in change.changed:
+        line.qty_to_ship = outstanding
+    elif "qty_to_ship" in change.changed:
+        qty_to_ship = change.values["qty_to_ship"]
+        if not (0 <= qty_to_ship <= outstanding):
+            raise ValidationError(
+                {"qty_to_ship": MSG_QTY_TO_SHIP_RANGE.format(high=format_quantity(outstanding))}
+            )
+        line.qty_to_ship = qty_to_ship
+
+
+def _apply_rules(change: LineChange) -> None:
+    _check_status(change)
+    for name, rule in FIELD_RULES.items():
+        if name in change.changed:
+            rule(change, change.values[name])
+    if change.new and change.line.item_id is None:
+        change.refuse("item", MSG_ITEM_REQUIRED)
+    if change.new and change.header.customer.blocked:
+        change.refuse("item", MSG_BLOCKED_CUSTOMER.format(no=change.header.customer.no))
+    if change.line.location_id is None:
+        change.refuse("location", MSG_LOCATION_REQUIRED)
+    if change.errors:
+        raise ValidationError(change.errors)
+    _rule_qato(change)
+    _rule_bin(change)
+    _rule_qty_to_ship(change)
+
+
+# --- what follows the saved line ---------------------------------------------------------------
+
+
+def _touches_order(change: LineChange) -> bool:
+    order, line = change.order, change.line
+    return (
+        order is not None
+        and bool(SYNC_FIELDS & change.changed)
+        and (
+            order.quantity != line.qty_to_assemble_to_order
+            or order.item_id != line.item_id
+            or order.location_id != line.location_id
+            or order.bin_id != line.bin_id
+            or order.due_date != line.shipment_date
+        )
+    )
+
+
+def _confirm_reopen(change: LineChange, confirm_reopen: bool) -> None:
+    """R-SYNC-4: a Released linked order is reopened only with the user's consent."""
+    if _touches_order(change) and change.order.status == AssemblyStatus.RELEASED:
+        if not confirm_reopen:
+            raise ReopenConfirmationRequired(change.order.no)
+        change.order.status = AssemblyStatus.OPEN
+
+
+def _release_excess(change: LineChange) -> None:
+    """R-RES-2: never reserved beyond Outstanding, before the binding follows the new values."""
+    line = change.line
+    if line.pk is None:
+        return
+    linked_remaining = max(line.qty_to_assemble_to_order - change.assembled, ZERO)
+    released = release_excess_reservations(line=line, limit=line.outstanding_quantity - linked_remaining)
+    if released > 0:
+        change.messages.append(MSG_RESERVATIONS_RELEASED.format(qty=format_quantity(released)))
+
+
+def _follow_link(change: LineChange, touches_order: bool) -> None:
+    """R-LINK-1 happened in `line.save()` (the signal); here the existing link follows the line."""
+    line = change.line
+    if change.order is None:
+        return
+    if line.qty_to_assemble_to_order == 0:
+        if no := ato_link.delete_linked_assembly_order(line=line):  # R-LINK-2
+            change.messages.append(MSG_LINKED_DELETED.format(no=no))
+    elif touches_order or {"qty_to_ship", "quantity"} & change.changed:
+        ato_link.sync_linked_assembly_order(line=line)  # R-SYNC-1, R-QTS-1
+
+
+def _auto_reserve(change: LineChange) -> None:
+    """R-RES-6: Reserve = Always reserves again after Quantity, Shipment Date or the ATO part changed."""
+    line = change.line
+    if line.reserve != Item.Reserve.ALWAYS or not (change.new or AUTO_RESERVE_FIELDS & change.changed):
+        return
+    from .reservations import auto_reserve_locked  # reservations stand on this module
+
+    lock_items([line.item_id])
+    auto = auto_reserve_locked(line, wait_for_orders=False)
+    if auto.message:
+        change.messages.append(auto.message)
+
+
+# --- save / delete ----------------------------------------------------------------------------
+
+
+def _begin(header: SalesHeader, values: dict[str, Any], line: SalesLine | None) -> LineChange:
+    """Lock the order, the line and its linked order (in the one lock order) and read them afresh."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    header = lock_order(header)
+    if line is None:
+        next_no = (header.lines.aggregate(m=Max("line_no"))["m"] or 0) + 10000
+        line = SalesLine(
+            header=header, line_no=next_no, location=header.location, shipment_date=header.shipment_date
+        )
+        order = None
+    else:
+        line = lock_line(header, line.pk)
+        order = lock_assembly_orders([line.assembly_order_id]).get(line.assembly_order_id)
+        line.assembly_order = order  # locked and re-read after the line: an edit on its page is not lost
+    new = line.pk is None
+    changed = {name for name, value in values.items() if new or _differs(line, name, value)}
+    return LineChange(
+        header=header,
+        line=line,
+        order=order,
+        new=new,
+        values=values,
+        changed=changed,
+        old_quantity=ZERO if new else line.quantity,
+        old_qato=ZERO if new else line.qty_to_assemble_to_order,
+    )
+
+
+def _finish(change: LineChange, *, confirm_reopen: bool) -> LineResult:
+    """After the rules: confirm, trim, save, let the link follow, reserve."""
+    _confirm_reopen(change, confirm_reopen)
+    touches_order = _touches_order(change)
+    _release_excess(change)
+    change.line.save()  # post_save creates the linked order when Qty. to Assemble to Order became non-zero (R-LINK-1)
+    _follow_link(change, touches_order)
+    _auto_reserve(change)
+    return LineResult(line=change.line, messages=change.messages)
+
+
+@operation()
 def save_sales_line(
     *,
     header: SalesHeader,
@@ -216,204 +526,9 @@ def save_sales_line(
     `ReopenConfirmationRequired` when the change must reopen a Released linked assembly order and
     `confirm_reopen` is False (R-SYNC-4).
     """
-    header = lock_order(header)
-    new = line is None
-    if new:
-        line = SalesLine(
-            header=header,
-            line_no=_next_line_no(header),
-            location=header.location,
-            shipment_date=header.shipment_date,
-        )
-        old_quantity = old_qato = ZERO
-    else:
-        line = (
-            SalesLine.objects.select_for_update(of=("self",))
-            .select_related("item", "location", "bin", "assembly_order")
-            .get(pk=line.pk, header=header)
-        )
-        line.header = header
-        if line.assembly_order_id:
-            # Locked and re-read after the line, so an edit on the assembly order page cannot be lost.
-            line.assembly_order = AssemblyHeader.objects.select_for_update().get(pk=line.assembly_order_id)
-        old_quantity, old_qato = line.quantity, line.qty_to_assemble_to_order
-
-    unknown = set(values) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    changed = {name for name in values if new or _differs(line, name, values[name])}
-
-    # R-SO-1: a Released (or Completed) order only takes Qty. to Ship.
-    if header.status != SalesStatus.OPEN:
-        blocked = (changed - EDITABLE_WHEN_RELEASED) if not new else set(EDITABLE_FIELDS)
-        if new or blocked or header.status == SalesStatus.COMPLETED:
-            name = sorted(blocked or {"qty_to_ship"}, key=EDITABLE_FIELDS.index)[0]
-            raise ValidationError(
-                {
-                    name: MSG_STATUS_NOT_OPEN.format(
-                        no=header.no, field=FIELD_CAPTIONS[name], status=header.get_status_display()
-                    )
-                }
-            )
-
-    errors: dict[str, str] = {}
-    order: AssemblyHeader | None = line.assembly_order if not new else None
-    assembled = order.assembled_quantity if order else ZERO
-
-    if "item" in changed:
-        item = values["item"]
-        if item is None:
-            errors["item"] = MSG_ITEM_REQUIRED
-        elif not new and line.quantity_shipped > 0:
-            errors["item"] = MSG_ITEM_CHANGE_SHIPPED
-        elif not new and old_qato != 0:
-            errors["item"] = MSG_ITEM_CHANGE_QATO.format(qty=_fmt(old_qato))  # R-SO-4
-        elif _has_other_reservations(line):
-            errors["item"] = MSG_ITEM_CHANGE_RESERVED  # R-SO-4
-        elif item.blocked:
-            errors["item"] = MSG_ITEM_BLOCKED.format(item=item.no)  # R-ITEM-3
-        else:
-            line.item = item
-            line.description = item.description
-            line.reserve = item.reserve
-            if "unit_price" not in changed:
-                line.unit_price = item.unit_price
-    if new and header.customer.blocked:
-        errors.setdefault("item", MSG_BLOCKED_CUSTOMER.format(no=header.customer.no))
-
-    if "location" in changed:
-        location = values["location"]
-        if location is None:
-            errors["location"] = MSG_LOCATION_REQUIRED
-        elif not new and line.quantity_shipped > 0:
-            errors["location"] = MSG_LOCATION_SHIPPED
-        elif _has_other_reservations(line):
-            errors["location"] = MSG_LOCATION_RESERVED  # R-SO-5
-        else:
-            line.location = location
-    if line.location_id is None and "location" not in errors:
-        errors["location"] = MSG_LOCATION_REQUIRED
-
-    if "quantity" in changed:
-        quantity = values["quantity"]
-        if quantity < 0:
-            errors["quantity"] = MSG_QUANTITY_NEGATIVE
-        elif quantity < line.quantity_shipped:
-            errors["quantity"] = MSG_QUANTITY_BELOW_SHIPPED.format(shipped=_fmt(line.quantity_shipped))
-        else:
-            line.quantity = quantity  # R-SO-2
-
-    if "shipment_date" in changed:
-        shipment_date: datetime.date | None = values["shipment_date"]
-        if shipment_date is None:
-            errors["shipment_date"] = MSG_SHIPMENT_DATE_REQUIRED
-        else:
-            reserved_order = (
-                Reservation.objects.filter(
-                    sales_line=line, binding=False, assembly_order__due_date__gt=shipment_date
-                )
-                .select_related("assembly_order")
-                .first()
-                if line.pk
-                else None
-            )
-            if reserved_order is not None:  # R-SO-5
-                errors["shipment_date"] = MSG_SHIPMENT_BEFORE_DUE.format(
-                    due=reserved_order.assembly_order.due_date.isoformat(),
-                    no=reserved_order.assembly_order.no,
-                )
-            else:
-                line.shipment_date = shipment_date
-
-    if "unit_price" in changed:
-        if values["unit_price"] < 0:
-            errors["unit_price"] = MSG_UNIT_PRICE_NEGATIVE
-        else:
-            line.unit_price = values["unit_price"]
-
-    if errors:
-        raise ValidationError(errors)
-
-    # Qty. to Assemble to Order: typed (R-QATO-2/3) or defaulted (R-QATO-1).
-    identity_changed = bool({"item", "location"} & changed) and not new
-    if "qty_to_assemble_to_order" in changed:
-        qato = values["qty_to_assemble_to_order"]
-        low, high = qato_bounds(
-            quantity=line.quantity, quantity_shipped=line.quantity_shipped, assembled=assembled
-        )
-        if not (low <= qato <= high):
-            raise ValidationError(
-                {"qty_to_assemble_to_order": MSG_QATO_RANGE.format(low=_fmt(low), high=_fmt(high))}
-            )
-        line.qty_to_assemble_to_order = qato
-    elif new or {"quantity", "item", "location"} & changed:
-        line.qty_to_assemble_to_order = default_qty_to_assemble(
-            old_qato=old_qato,
-            old_quantity=old_quantity,
-            new_quantity=line.quantity,
-            item=line.item,
-            item_or_location_changed=identity_changed,
-            quantity_shipped=line.quantity_shipped,
-            assembled=assembled,
-        )
-
-    # Bin Code: typed, or defaulted when the line is new or its item or location changed (R-BIN-1).
-    if "bin" in changed:
-        bin_: Bin | None = values["bin"]
-        if bin_ is not None and not line.location.bin_mandatory:
-            raise ValidationError({"bin": MSG_BIN_NOT_ALLOWED.format(location=line.location.code)})
-        if bin_ is not None and bin_.location_id != line.location_id:
-            raise ValidationError(
-                {"bin": MSG_BIN_OTHER_LOCATION.format(bin=bin_.code, location=line.location.code)}
-            )
-        line.bin = bin_
-    elif new or {"item", "location"} & changed:
-        line.bin = default_bin(
-            item=line.item, location=line.location, qty_to_assemble_to_order=line.qty_to_assemble_to_order
-        )
-
-    # Qty. to Ship: Outstanding after every quantity change (R-SO-2), else as typed within bounds.
-    outstanding = line.quantity - line.quantity_shipped
-    if new or "quantity" in changed:
-        line.qty_to_ship = outstanding
-    elif "qty_to_ship" in changed:
-        qty_to_ship = values["qty_to_ship"]
-        if not (0 <= qty_to_ship <= outstanding):
-            raise ValidationError({"qty_to_ship": MSG_QTY_TO_SHIP_RANGE.format(high=_fmt(outstanding))})
-        line.qty_to_ship = qty_to_ship
-
-    # R-SYNC-4: a Released linked order is reopened only with the user's consent.
-    touches_order = order is not None and bool(SYNC_FIELDS & changed) and _order_would_change(line, order)
-    if touches_order and order.status == AssemblyStatus.RELEASED:
-        if not confirm_reopen:
-            raise ReopenConfirmationRequired(order.no)
-        order.status = AssemblyStatus.OPEN
-
-    result = LineResult(line=line)
-    # R-RES-2: never reserved beyond Outstanding, before the binding follows the new values.
-    if line.pk is not None:
-        linked_remaining = max(line.qty_to_assemble_to_order - assembled, ZERO)
-        released = release_excess_reservations(line=line, limit=outstanding - linked_remaining)
-        if released > 0:
-            result.messages.append(MSG_RESERVATIONS_RELEASED.format(qty=_fmt(released)))
-
-    line.save()  # post_save creates the linked order when Qty. to Assemble to Order became non-zero (R-LINK-1)
-
-    if order is not None:
-        if line.qty_to_assemble_to_order == 0:
-            ato_link.delete_linked_assembly_order(line=line)  # R-LINK-2
-        elif touches_order or "qty_to_ship" in changed or "quantity" in changed:
-            ato_link.sync_linked_assembly_order(line=line)  # R-SYNC-1
-
-    # R-RES-6: Reserve = Always reserves again after Quantity, Shipment Date or the ATO part changed.
-    if line.reserve == Item.Reserve.ALWAYS and (new or AUTO_RESERVE_FIELDS & changed):
-        from .reservations import auto_reserve_locked  # reservations stand on this module
-
-        lock_items([line.item_id])
-        auto = auto_reserve_locked(line)
-        if auto.message:
-            result.messages.append(auto.message)
-    return result
+    change = _begin(header, values, line)
+    _apply_rules(change)
+    return _finish(change, confirm_reopen=confirm_reopen)
 
 
 def _differs(line: SalesLine, name: str, value: Any) -> bool:
@@ -422,64 +537,85 @@ def _differs(line: SalesLine, name: str, value: Any) -> bool:
     return getattr(line, name) != value
 
 
-def _order_would_change(line: SalesLine, order: AssemblyHeader) -> bool:
-    return (
-        order.quantity != line.qty_to_assemble_to_order
-        or order.item_id != line.item_id
-        or order.location_id != line.location_id
-        or order.bin_id != line.bin_id
-        or order.due_date != line.shipment_date
-    )
-
-
-@transaction.atomic
-def delete_sales_line(*, line: SalesLine) -> None:
+@operation()
+def delete_sales_line(*, line: SalesLine) -> LineResult:
     """R-SO-3: delete the line, its reservations and its linked assembly order (R-LINK-2)."""
     header = lock_order(line.header)
-    line = (
-        SalesLine.objects.select_for_update(of=("self",))
-        .select_related("assembly_order")
-        .get(pk=line.pk, header=header)
-    )
-    if header.status != SalesStatus.OPEN:
+    line = lock_line(header, line.pk)
+    line.assembly_order = lock_assembly_orders([line.assembly_order_id]).get(line.assembly_order_id)
+    if not header.is_open:
         raise ValidationError(
             MSG_STATUS_NOT_OPEN.format(no=header.no, field="its lines", status=header.get_status_display())
         )
     if line.quantity_shipped > 0:
-        raise ValidationError(MSG_DELETE_SHIPPED.format(qty=_fmt(line.quantity_shipped)))
+        raise ValidationError(MSG_DELETE_SHIPPED.format(qty=format_quantity(line.quantity_shipped)))
     Reservation.objects.filter(sales_line=line).delete()
-    ato_link.delete_linked_assembly_order(line=line)
+    messages = []
+    if no := ato_link.delete_linked_assembly_order(line=line):
+        messages.append(MSG_LINKED_DELETED.format(no=no))
     line.delete()
+    return LineResult(line=line, messages=messages)
 
 
-def sync_lines_to_header(*, header: SalesHeader, confirm_reopen: bool = False) -> None:
-    """R-SO-0: the header's Shipment Date and Posting Date flow to its lines and their linked orders.
+def sync_lines_to_header(*, header: SalesHeader, confirm_reopen: bool = False) -> list[str]:
+    """R-SO-0: the header's Shipment Date and Posting Date flow to its lines and their linked orders,
+    through the same rules as a change typed on the line (R-SO-5, R-INV-6, R-SYNC-4, R-RES-6).
 
-    The caller holds the transaction and the order lock.
+    The caller holds the operation and the order lock. Raises `ValidationError` on `shipment_date`
+    naming the line that refuses; returns the messages of the lines (for example what Reserve =
+    Always did).
     """
-    lines = list(
-        header.lines.select_for_update(of=("self",)).select_related(
-            "item", "location", "bin", "assembly_order"
+    lines = lock_lines(header)
+    orders = lock_assembly_orders(line.assembly_order_id for line in lines)
+    lock_items(line.item_id for line in lines if line.reserve == Item.Reserve.ALWAYS)
+    changes = []
+    for line in lines:
+        line.assembly_order = orders.get(line.assembly_order_id)
+        change = LineChange(
+            header=header,
+            line=line,
+            order=line.assembly_order,
+            new=False,
+            values={"shipment_date": header.shipment_date},
+            changed={"shipment_date"} if line.shipment_date != header.shipment_date else set(),
+            old_quantity=line.quantity,
+            old_qato=line.qty_to_assemble_to_order,
         )
-    )
+        if change.changed:
+            _rule_shipment_date(change, header.shipment_date)
+        if change.errors:
+            raise ValidationError(
+                {
+                    "shipment_date": MSG_LINE_PREFIX.format(
+                        line=line.line_no, message=change.errors["shipment_date"]
+                    )
+                }
+            )
+        changes.append(change)
     released = [
-        line.assembly_order.no
-        for line in lines
-        if line.assembly_order
-        and line.assembly_order.status == AssemblyStatus.RELEASED
-        and (
-            line.assembly_order.due_date != header.shipment_date
-            or line.assembly_order.posting_date != header.posting_date
-        )
+        c.order.no
+        for c in changes
+        if c.order and c.order.status == AssemblyStatus.RELEASED and _order_follows(c)
     ]
     if released and not confirm_reopen:
         raise ReopenConfirmationRequired(", ".join(released))
-    # One update for every line; then only the linked orders need their own sync.
-    header.lines.exclude(shipment_date=header.shipment_date).update(shipment_date=header.shipment_date)
-    for line in lines:
-        line.header = header
-        line.shipment_date = header.shipment_date
-        if line.assembly_order is not None:
-            if line.assembly_order.no in released:
-                line.assembly_order.status = AssemblyStatus.OPEN
-            ato_link.sync_linked_assembly_order(line=line)
+    messages = []
+    for change in changes:
+        if _order_follows(change):
+            if change.order.no in released:
+                change.order.status = AssemblyStatus.OPEN
+            change.line.save(update_fields=["shipment_date"])
+            ato_link.sync_linked_assembly_order(line=change.line)
+        elif change.changed:
+            change.line.save(update_fields=["shipment_date"])
+        _auto_reserve(change)
+        messages += [MSG_LINE_PREFIX.format(line=change.line.line_no, message=m) for m in change.messages]
+    return messages
+
+
+def _order_follows(change: LineChange) -> bool:
+    """Whether the header's dates move the line's linked order (R-SYNC-1)."""
+    order = change.order
+    return order is not None and (
+        order.due_date != change.line.shipment_date or order.posting_date != change.header.posting_date
+    )

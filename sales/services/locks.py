@@ -1,17 +1,50 @@
-"""Lock order for sales operations: the sales order, its line, the line's linked assembly order, then
-items (`inventory.locks.lock_items`).
+"""What sales operations lock, and how they read it: thin wrappers over the one lock order of
+`inventory.locks` (sales order → sales line → assembly order → items)."""
 
-Documents are locked before items everywhere (the journal, assembly and sales services alike), so two
-operations never wait on each other in opposite orders.
-"""
+from __future__ import annotations
 
-from ..models import SalesHeader
+from collections.abc import Iterable
+
+from assembly.models import AssemblyHeader
+from inventory.locks import lock, lock_items, lock_one
+
+from ..models import SalesHeader, SalesLine
+
+__all__ = ["lock_assembly_orders", "lock_items", "lock_line", "lock_lines", "lock_order"]
 
 
 def lock_order(header: SalesHeader) -> SalesHeader:
-    """Lock the sales order row for the rest of the transaction and return it freshly read."""
-    return (
-        SalesHeader.objects.select_for_update(of=("self",))
-        .select_related("customer", "location")
-        .get(pk=header.pk)
+    """Lock the sales order row for the rest of the operation and return it freshly read."""
+    return lock_one(SalesHeader.objects.select_related("customer", "location"), header.pk)
+
+
+def lock_line(header: SalesHeader, line_pk: int) -> SalesLine:
+    """Lock one line of the (already locked) order; `DoesNotExist` for another order's line."""
+    line = lock_one(
+        SalesLine.objects.filter(header=header).select_related("item", "location", "bin"), line_pk
     )
+    line.header = header
+    return line
+
+
+def lock_lines(header: SalesHeader) -> list[SalesLine]:
+    """Lock every line of the (already locked) order, by primary key."""
+    lines = lock(
+        SalesLine.objects.filter(header=header).select_related("item", "location", "bin"),
+        header.lines.values_list("pk", flat=True),
+    )
+    for line in lines:
+        line.header = header
+    return lines
+
+
+def lock_assembly_orders(
+    pks: Iterable[int | None], *, skip_locked: bool = False
+) -> dict[int, AssemblyHeader]:
+    """Lock assembly orders (the supply lock of their Remaining Quantity, I-6), by primary key."""
+    orders = lock(
+        AssemblyHeader.objects.select_related("item", "location", "bin"),
+        [pk for pk in pks if pk is not None],
+        skip_locked=skip_locked,
+    )
+    return {order.pk: order for order in orders}

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from assembly.models import AssemblyHeader, AssemblyStatus
+from assembly.services import availability_of
+from inventory.figures import check_date
+from inventory.locks import operation
 from inventory.models import Location
 from inventory.numbering import next_no
 
 from ..models import Customer, SalesHeader, SalesStatus
-from .lines import FIELD_CAPTIONS, MSG_BLOCKED_CUSTOMER, sync_lines_to_header
-from .locks import lock_order
+from .lines import FIELD_CAPTIONS, MSG_BLOCKED_CUSTOMER, MSG_STATUS_NOT_OPEN, sync_lines_to_header
+from .locks import lock_assembly_orders, lock_lines, lock_order
 
-MSG_HEADER_NOT_OPEN = (
-    "Status must be Open on sales order {no} to change {field} (it is {status}). Reopen it first."
-)
+MSG_HEADER_NOT_OPEN = MSG_STATUS_NOT_OPEN
+MSG_CONFIRM_RELEASE_SHORT = "Components are short. {warnings} Do you want to release the order anyway?"
 MSG_CUSTOMER_HAS_LINES = "You cannot change Customer No. while the order has lines."
 MSG_NO_LINES = "There is nothing to release for sales order {no}."
 MSG_LINE_NEEDS = "Line {line}: {field} must have a value."
@@ -56,9 +58,15 @@ def create_sales_order(
     if customer.blocked:
         raise ValidationError({"customer": MSG_BLOCKED_CUSTOMER.format(no=customer.no)})
     today = timezone.localdate()
-    with transaction.atomic():
+    for name, value in (
+        ("order_date", order_date),
+        ("posting_date", posting_date),
+        ("shipment_date", shipment_date),
+    ):
+        check_date(value, field=name, caption=HEADER_CAPTIONS[name])
+    with operation():
         return SalesHeader.objects.create(
-            no=next_no("SALES-ORDER"),
+            no=next_no("SALES-ORDER", used_by=SalesHeader),
             customer=customer,
             order_date=order_date or today,
             posting_date=posting_date or today,
@@ -67,12 +75,19 @@ def create_sales_order(
         )
 
 
-@transaction.atomic
+@dataclass
+class HeaderResult:
+    header: SalesHeader
+    messages: list[str] = field(default_factory=list)
+
+
+@operation()
 def update_sales_header(
     *, header: SalesHeader, values: dict[str, Any], confirm_reopen: bool = False
-) -> SalesHeader:
+) -> HeaderResult:
     """Change header fields on an Open order. Shipment Date and Posting Date flow to the lines and
-    their linked assembly orders (R-SO-0), asking before a Released linked order is reopened (R-SYNC-4)."""
+    their linked assembly orders (R-SO-0) through the line rules (R-SO-5, R-RES-6), asking before a
+    Released linked order is reopened (R-SYNC-4)."""
     header = lock_order(header)
     changed = {
         name
@@ -81,8 +96,8 @@ def update_sales_header(
         != (value.pk if hasattr(value, "pk") else value)
     }
     if not changed:
-        return header
-    if header.status != SalesStatus.OPEN:
+        return HeaderResult(header=header)
+    if not header.is_open:
         name = sorted(changed, key=HEADER_FIELDS.index)[0]
         raise ValidationError(
             {
@@ -95,6 +110,11 @@ def update_sales_header(
     for name in ("order_date", "posting_date", "shipment_date"):
         if name in changed and values[name] is None:
             errors[name] = MSG_DATE_REQUIRED.format(field=HEADER_CAPTIONS[name])
+        elif name in changed:
+            try:
+                check_date(values[name], field=name, caption=HEADER_CAPTIONS[name])  # R-INV-6
+            except ValidationError as exc:
+                errors[name] = exc.message_dict[name][0]
     if "customer" in changed:
         customer = values["customer"]
         if customer is None:
@@ -110,50 +130,76 @@ def update_sales_header(
     if "customer" in changed and "location" not in changed:
         header.location = header.customer.location
     header.save()
+    messages = []
     if {"shipment_date", "posting_date"} & changed:
-        sync_lines_to_header(header=header, confirm_reopen=confirm_reopen)
-    return header
+        messages = sync_lines_to_header(header=header, confirm_reopen=confirm_reopen)
+    return HeaderResult(header=header, messages=messages)
 
 
-@transaction.atomic
-def release_sales_order(*, header: SalesHeader) -> SalesHeader:
-    """R-REL-1: check the order, set Released, release its linked assembly orders."""
+class ReleaseConfirmationRequired(Exception):
+    """A linked assembly order cannot assemble all of its line from the components there: ask first."""
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        super().__init__(MSG_CONFIRM_RELEASE_SHORT.format(warnings=" ".join(f"{w}." for w in warnings)))
+
+
+def release_warnings(header: SalesHeader) -> list[str]:
+    """The component availability warnings of the order's linked assembly orders, by line (R-ASM-4)."""
+    lines = [line for line in header.lines.select_related("assembly_order__item") if line.assembly_order_id]
+    availability = availability_of(line.assembly_order for line in lines)
+    return [
+        f"Line {line.line_no}: {warning}"
+        for line in sorted(lines, key=lambda line: line.line_no)
+        if (warning := availability[line.assembly_order_id].warning)
+    ]
+
+
+@operation()
+def release_sales_order(*, header: SalesHeader, confirm_shortage: bool = False) -> SalesHeader:
+    """R-REL-1: check the order, set Released, release its linked assembly orders.
+
+    When a linked order's components are short (R-ASM-4) the user is asked first
+    (`ReleaseConfirmationRequired`), as BC shows its availability warning; confirming releases anyway.
+    """
     header = lock_order(header)
-    if header.status == SalesStatus.RELEASED:
+    if header.is_released:
         raise ValidationError(MSG_ALREADY_RELEASED.format(no=header.no))
-    if header.status == SalesStatus.COMPLETED:
+    if header.is_completed:
         raise ValidationError(MSG_COMPLETED.format(no=header.no))
-    lines = list(header.lines.select_related("location", "assembly_order").order_by("line_no"))
+    lines = sorted(lock_lines(header), key=lambda line: line.line_no)
     if not lines:
         raise ValidationError(MSG_NO_LINES.format(no=header.no))
+    orders = lock_assembly_orders(line.assembly_order_id for line in lines)
     errors = []
-    linked_ids = []
     for line in lines:
         if line.location.bin_mandatory and line.bin_id is None and line.quantity > 0:
             errors.append(MSG_LINE_NEEDS_BIN.format(line=line.line_no, location=line.location.code))
-        if line.assembly_order_id:
-            linked_ids.append(line.assembly_order_id)
     with_components = set(
-        AssemblyHeader.objects.filter(pk__in=linked_ids, lines__quantity__gt=0).values_list("pk", flat=True)
+        AssemblyHeader.objects.filter(pk__in=orders, lines__quantity__gt=0).values_list("pk", flat=True)
     )
     for line in lines:
         if line.assembly_order_id and line.assembly_order_id not in with_components:
-            errors.append(MSG_LINKED_NO_COMPONENTS.format(line=line.line_no, no=line.assembly_order.no))
+            errors.append(
+                MSG_LINKED_NO_COMPONENTS.format(line=line.line_no, no=orders[line.assembly_order_id].no)
+            )
     if errors:
         raise ValidationError(errors)
+    if not confirm_shortage and (warnings := release_warnings(header)):
+        raise ReleaseConfirmationRequired(warnings)
     header.status = SalesStatus.RELEASED
     header.save(update_fields=["status"])
-    AssemblyHeader.objects.filter(pk__in=linked_ids).update(status=AssemblyStatus.RELEASED)
+    AssemblyHeader.objects.filter(pk__in=orders).update(status=AssemblyStatus.RELEASED)
     return header
 
 
-@transaction.atomic
+@operation()
 def reopen_sales_order(*, header: SalesHeader) -> SalesHeader:
     """Reopen sets Open; linked assembly orders stay Released until a change needs them Open."""
     header = lock_order(header)
-    if header.status == SalesStatus.OPEN:
+    if header.is_open:
         raise ValidationError(MSG_ALREADY_OPEN.format(no=header.no))
-    if header.status == SalesStatus.COMPLETED:
+    if header.is_completed:
         raise ValidationError(MSG_COMPLETED.format(no=header.no))
     header.status = SalesStatus.OPEN
     header.save(update_fields=["status"])

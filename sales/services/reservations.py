@@ -3,10 +3,11 @@
 Supplies are inbound item ledger entries and assembly orders, so the engine lives here, where sales can
 see both inventory and assembly (the Reservation table itself is in inventory, the ground floor).
 
-Every operation locks, in the project's one order, the sales order, then the line's item
-(`inventory.locks.lock_items`), and only then reads what is available: two requests reserving from the
-same entries are serialised, so an entry is never reserved beyond its Remaining Quantity nor an
-assembly order beyond its own (R-RES-7, X-6).
+Every operation locks, in the project's one order (`inventory.locks`), the sales order, the line, the
+assembly orders it may reserve from (and its linked one), then the line's item, and only then reads
+what is available: a reservation is judged and written under the lock of its supply (I-6), so an entry
+is never reserved beyond its Remaining Quantity nor an assembly order beyond its own, even while
+another user changes that order's Quantity (R-RES-7, X-6).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader
-from inventory.locks import lock_items
-from inventory.models import ZERO, Item, ItemLedgerEntry, Reservation
+from inventory.figures import ZERO, format_quantity
+from inventory.locks import operation
+from inventory.models import ItemLedgerEntry, Reservation
 
-from ..models import SalesLine, SalesStatus
-from .locks import lock_order
+from ..models import SalesLine
+from .locks import lock_assembly_orders, lock_items, lock_line, lock_order
 
 MSG_FULLY_RESERVED = "Fully reserved."
 MSG_NOTHING_AVAILABLE = "There is nothing available to reserve."
@@ -137,12 +139,7 @@ def entry_supplies(line: SalesLine) -> list[Supply]:
 def assembly_supplies(line: SalesLine) -> list[Supply]:
     """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9)."""
     reserved, current = _reserved_on("assembly_order", line)
-    orders = (
-        AssemblyHeader.objects.open()
-        .filter(item_id=line.item_id, location_id=line.location_id, due_date__lte=line.shipment_date)
-        .annotate(reserved=reserved, current=current)
-        .order_by("due_date", "pk")
-    )
+    orders = _assembly_receipts(line).annotate(reserved=reserved, current=current).order_by("due_date", "pk")
     return [
         Supply(
             supply_type=SupplyType.ASSEMBLY_ORDER,
@@ -155,6 +152,12 @@ def assembly_supplies(line: SalesLine) -> list[Supply]:
         )
         for o in orders
     ]
+
+
+def _assembly_receipts(line: SalesLine):
+    return AssemblyHeader.objects.receipts(
+        item_id=line.item_id, location_id=line.location_id, upto=line.shipment_date
+    )
 
 
 def supplies(line: SalesLine, supply_type: str) -> list[Supply]:
@@ -201,10 +204,8 @@ def _entry_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
 
 
 def _assembly_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
-    orders = AssemblyHeader.objects.open().filter(
-        item_id=line.item_id, location_id=line.location_id, due_date__lte=line.shipment_date
-    )
-    total = orders.aggregate(t=Coalesce(Sum(F("quantity") - F("assembled_quantity")), ZERO))["t"]
+    orders = _assembly_receipts(line)
+    total = orders.total_remaining()
     reserved = Reservation.objects.filter(assembly_order__in=orders).aggregate(
         any=Coalesce(Sum("quantity"), ZERO),
         mine=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
@@ -223,18 +224,17 @@ def reserved_from_stock(line: SalesLine, on_entries: Decimal) -> str:
 
 
 def _locked_line(line: SalesLine) -> SalesLine:
-    """Lock the order, then the line's item; re-read the line (the one lock order, see module doc)."""
+    """Lock, in the one lock order, the order, the line, its linked assembly order with every assembly
+    order it may reserve from, and its item; re-read the line (see the module doc)."""
     header = lock_order(line.header)
-    line = (
-        SalesLine.objects.select_for_update(of=("self",))
-        .select_related("item", "location", "assembly_order")
-        .get(pk=line.pk, header=header)
-    )
-    line.header = header
+    line = lock_line(header, line.pk)
+    candidates = _assembly_receipts(line).values_list("pk", flat=True)
+    orders = lock_assembly_orders([line.assembly_order_id, *candidates])
+    line.assembly_order = orders.get(line.assembly_order_id)
     lock_items([line.item_id])
-    if header.status == SalesStatus.COMPLETED:
+    if header.is_completed:
         raise ValidationError(MSG_ORDER_COMPLETED.format(no=header.no))
-    if line.reserve == Item.Reserve.NEVER:
+    if line.reserves_never:
         raise ValidationError(MSG_RESERVE_NEVER.format(item=line.item.no))
     return line
 
@@ -268,7 +268,7 @@ def _take(line: SalesLine, candidates: list[Supply], wanted: Decimal) -> Decimal
     return taken
 
 
-@transaction.atomic
+@operation()
 def reserve_from_current_line(*, line: SalesLine, supply_type: str) -> Decimal:
     """R-RES-3: reserve min(Unreserved, available on the supply row), oldest supply first."""
     line = _locked_line(line)
@@ -281,22 +281,31 @@ def reserve_from_current_line(*, line: SalesLine, supply_type: str) -> Decimal:
     return taken
 
 
-def auto_reserve_locked(line: SalesLine) -> AutoReserveResult:
+def auto_reserve_locked(line: SalesLine, *, wait_for_orders: bool = True) -> AutoReserveResult:
     """R-RES-4 for a line the caller has locked (see `_locked_line`): inventory first, then assembly
-    orders due by the Shipment Date."""
+    orders due by the Shipment Date.
+
+    `wait_for_orders=False` (R-RES-6, after a line change, when the assembly orders could not be locked
+    in order up front): only the assembly orders nobody else is changing are drawn on, each locked
+    before it is judged; the others are left for a later reservation.
+    """
     wanted = unreserved_quantity(line)
     if wanted <= 0:
         return AutoReserveResult(reserved=ZERO, complete=True)
     taken = _take(line, entry_supplies(line), wanted)
     if taken < wanted:
-        taken += _take(line, assembly_supplies(line), wanted - taken)
+        orders = assembly_supplies(line)
+        if not wait_for_orders:
+            free = lock_assembly_orders((o.pk for o in orders), skip_locked=True)
+            orders = [o for o in assembly_supplies(line) if o.pk in free]  # judged again, under their locks
+        taken += _take(line, orders, wanted - taken)
     complete = taken >= wanted
     return AutoReserveResult(
         reserved=taken, complete=complete, message="" if complete else MSG_AUTO_INCOMPLETE
     )
 
 
-@transaction.atomic
+@operation()
 def auto_reserve(*, line: SalesLine) -> AutoReserveResult:
     line = _locked_line(line)
     if unreserved_quantity(line) <= 0:
@@ -304,7 +313,7 @@ def auto_reserve(*, line: SalesLine) -> AutoReserveResult:
     return auto_reserve_locked(line)
 
 
-@transaction.atomic
+@operation()
 def cancel_reservations(*, line: SalesLine, supply_type: str) -> Decimal:
     """R-RES-5: cancel this line's reservations on the supply type; never the binding."""
     line = _locked_line(line)
@@ -317,7 +326,7 @@ def cancel_reservations(*, line: SalesLine, supply_type: str) -> Decimal:
     return cancelled
 
 
-@transaction.atomic
+@operation()
 def reserve_from_supply(*, line: SalesLine, supply_type: str, supply_pk: int, quantity: Decimal) -> Decimal:
     """Available to Reserve: reserve a chosen quantity from one chosen entry or assembly order."""
     line = _locked_line(line)
@@ -336,7 +345,7 @@ def reserve_from_supply(*, line: SalesLine, supply_type: str, supply_pk: int, qu
         raise ValidationError(
             {
                 "quantity": MSG_ENTRY_NOT_AVAILABLE.format(
-                    entry=supply.label, available=f"{supply.available.normalize():f}"
+                    entry=supply.label, available=format_quantity(supply.available)
                 )
             }
         )

@@ -1,5 +1,5 @@
 // Dialogs loaded by htmx (Reservation, drill-downs) open as modal <dialog>s: Escape closes them natively,
-// and a closed dialog is removed so the next one starts fresh. Everything else is plain htmx.
+// and a closed dialog is removed so the next one starts fresh.
 (function () {
   function openDialogs(root) {
     const dialogs = root.matches && root.matches("dialog[data-modal]") ? [root] : [];
@@ -27,4 +27,140 @@
     },
     true
   );
+})();
+
+// Date inputs commit a complete date once (R-INV-6). While the user types "12/01/2026", Chromium fires
+// `change` at every segment that makes a valid date (year 0002, 0020, 0202, 2026): those are held back
+// while the input has focus, and one `change` is sent when the user leaves it or presses Enter.
+(function () {
+  let committing = null;
+  function isDate(el) {
+    return el && el.matches && el.matches("input[type=date]");
+  }
+  function commit(input) {
+    if (input.dataset.focusValue === input.value) return;
+    input.dataset.focusValue = input.value;
+    committing = input;
+    try {
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    } finally {
+      committing = null;
+    }
+  }
+  document.addEventListener("focusin", function (event) {
+    if (isDate(event.target)) event.target.dataset.focusValue = event.target.value;
+  }, true);
+  document.addEventListener("change", function (event) {
+    const input = event.target;
+    if (isDate(input) && input !== committing && document.activeElement === input) {
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("focusout", function (event) {
+    if (isDate(event.target) && event.target.isConnected) commit(event.target);
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && isDate(event.target)) commit(event.target);
+  }, true);
+})();
+
+// The sales lines grid saves a row cell by cell, in the order the user typed, one request at a time per
+// row (R-SO-*, issue: "a fast keyboard user"). A cell is saved when the user leaves it having changed
+// it (or presses Enter, which saves the row as shown); each request carries only that cell, captured
+// when it was left, so two saves of different cells never undo each other. The queue is kept per row
+// id, not on the row element, so it survives the row being replaced by a response; and a cell the user
+// is typing in while a response replaces the row keeps what was typed (and its caret).
+(function () {
+  const queues = new Map(); // row id -> promise of the last request queued for that row
+
+  function rowOf(el) {
+    return el && el.closest ? el.closest("tr[data-row-save]") : null;
+  }
+  function cellName(input, row) {
+    const prefix = row.dataset.rowPrefix + "-";
+    return input.name && input.name.indexOf(prefix) === 0 ? input.name : null;
+  }
+  function enqueue(row, values) {
+    const id = row.id;
+    const url = row.dataset.rowSave;
+    const previous = queues.get(id) || Promise.resolve();
+    const next = previous
+      .catch(function () {})
+      .then(function () {
+        const current = document.getElementById(id);
+        if (!current) return null; // the line was deleted meanwhile
+        const payload = typeof values === "function" ? values(current) : values;
+        return htmx.ajax("POST", url, { source: current, target: "#" + id, swap: "outerHTML", values: payload });
+      });
+    queues.set(id, next);
+    next.finally(function () {
+      if (queues.get(id) === next) queues.delete(id);
+    });
+    return next;
+  }
+  function saveCell(input) {
+    const row = rowOf(input);
+    const name = row && cellName(input, row);
+    if (!name || input.dataset.queued === input.value) return;
+    if (input.value === input.defaultValue && input.dataset.queued === undefined) return;
+    input.dataset.queued = input.value;
+    const values = {};
+    values[name] = input.value;
+    enqueue(row, values);
+  }
+  function wholeRow(submitter) {
+    return function (row) {
+      const values = {};
+      row.querySelectorAll("input[name], select[name]").forEach(function (input) {
+        if (cellName(input, row)) values[input.name] = input.value;
+      });
+      if (submitter && submitter.name) values[submitter.name] = submitter.value;
+      return values;
+    };
+  }
+
+  document.addEventListener("change", function (event) {
+    if (rowOf(event.target)) saveCell(event.target);
+  });
+  document.addEventListener("focusout", function (event) {
+    const input = event.target;
+    if (!input.isConnected || input.dataset.swapping) return; // being replaced, not left by the user
+    if (rowOf(input) && input.value !== input.defaultValue) saveCell(input);
+  });
+  // Enter, and the Yes of a confirmation, submit the row's form: saved as shown, after what is queued.
+  document.addEventListener("submit", function (event) {
+    const row = rowOf(event.target);
+    if (!row) return;
+    event.preventDefault();
+    enqueue(row, wholeRow(event.submitter));
+  });
+
+  // Keep what the user is typing when a response replaces the row around the cell.
+  let kept = null;
+  function beforeSwap(target) {
+    const active = document.activeElement;
+    if (!target || !target.matches || !target.matches("tr[data-row-save]")) return;
+    if (!active || !active.id || !target.contains(active)) return;
+    // Typed and not yet sent: a value already on its way is answered by the server, which wins.
+    const typed = active.value !== active.defaultValue && active.dataset.queued !== active.value;
+    kept = { id: active.id, value: active.value, typed: typed, start: active.selectionStart, end: active.selectionEnd };
+    active.dataset.swapping = "1";
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.shouldSwap) beforeSwap(event.detail.target);
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    beforeSwap(event.detail.target);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!kept) return;
+    const input = document.getElementById(kept.id);
+    if (input && kept.typed && input.value !== kept.value) {
+      input.value = kept.value;
+      try {
+        input.setSelectionRange(kept.start, kept.end);
+      } catch (e) { /* not every input type has a caret */ }
+    }
+    kept = null;
+  });
 })();

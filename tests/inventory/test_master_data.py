@@ -94,8 +94,11 @@ def test_bin_codes_are_unique_per_location_only():
 
 
 def test_number_series_counts_up_per_series():
-    assert [next_no("SALES-ORDER"), next_no("SALES-ORDER"), next_no("ASSEMBLY-ORDER")] == [
-        "SO-00001",
-        "SO-00002",
-        "AO-00001",
-    ]
+    from assembly.models import AssemblyHeader
+    from sales.models import SalesHeader
+
+    assert [
+        next_no("SALES-ORDER", used_by=SalesHeader),
+        next_no("SALES-ORDER", used_by=SalesHeader),
+        next_no("ASSEMBLY-ORDER", used_by=AssemblyHeader),
+    ] == ["SO-00001", "SO-00002", "AO-00001"]

@@ -76,7 +76,7 @@ def test_i_3_link_invariants_hold_after_any_edit_sequence(db, sequence):
                         confirm = value
                     elif action == "release":
                         if value:
-                            release_sales_order(header=header)
+                            release_sales_order(header=header, confirm_shortage=True)
                     elif action == "reopen":
                         if value:
                             reopen_sales_order(header=header)

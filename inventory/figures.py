@@ -1,0 +1,120 @@
+"""Quantities, amounts and dates: their precision, their bounds, how they are shown and rounded.
+
+Defined once here, on the ground floor, and used by every app (spec "Data", R-NUM-1, R-INV-6).
+
+The maxima are chosen so that every figure derived from one row fits its column: a component line's
+Quantity (Quantity per × order Quantity) fits a quantity column, a line amount (Quantity × Unit Price)
+and a ledger entry's cost (Quantity × Unit Cost) fit an amount column. Figures summed over an unbounded
+number of rows (the cost of a consumption that draws on many entries) are checked where they are
+computed (`check_amount_fits`), so that no accepted input can make a later page or posting fail.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.dateformat import format as format_date
+
+QTY_DIGITS = 18
+QTY_PLACES = 5
+AMOUNT_DIGITS = 18
+AMOUNT_PLACES = 2
+ZERO = Decimal(0)
+QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
+AMOUNT_QUANTUM = Decimal(1).scaleb(-AMOUNT_PLACES)
+
+# R-NUM-1. 99,999,999.99999 × 9,999.99999 < 10^13 (a quantity column's integer digits);
+# 99,999,999.99999 × 99,999,999.99 < 10^16 (an amount column's integer digits).
+MAX_QUANTITY = Decimal("99999999.99999")
+MAX_QUANTITY_PER = Decimal("9999.99999")
+MAX_UNIT_AMOUNT = Decimal("99999999.99")  # Unit Price, Unit Cost
+MAX_COLUMN_AMOUNT = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES) - AMOUNT_QUANTUM
+MAX_COLUMN_QUANTITY = Decimal(10) ** (QTY_DIGITS - QTY_PLACES) - QTY_QUANTUM
+
+# R-INV-6.
+MIN_DATE = datetime.date(1900, 1, 1)
+MAX_DATE = datetime.date(2999, 12, 31)
+
+MSG_QUANTITY_MAX = "{field} cannot be more than {max}."
+MSG_AMOUNT_TOO_LARGE = (
+    "{what} would be {value}, more than the largest amount this system can hold ({max}). "
+    "Post it in smaller parts."
+)
+MSG_DATE_RANGE = "{field} must be between {min} and {max}."
+
+
+def format_quantity(value: Decimal | int | None) -> str:
+    """A quantity as BC shows it: "10", "2.5", never "1E+1" nor "10.00000"; blank for None."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    if value == 0:
+        return "0"
+    return f"{value.normalize():f}"
+
+
+def format_amount(value: Decimal | None) -> str:
+    """An amount with its two places and thousands separators: "1,899.00"."""
+    if value is None:
+        return ""
+    return f"{round_amount(value):,.2f}"
+
+
+def format_day(value: datetime.date | None) -> str:
+    """A date as the pages show it (ISO, the format of the date inputs)."""
+    return format_date(value, "Y-m-d") if value else ""
+
+
+def round_quantity(value: Decimal) -> Decimal:
+    return value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def round_amount(value: Decimal) -> Decimal:
+    return value.quantize(AMOUNT_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def check_amount_fits(value: Decimal, *, what: str) -> None:
+    """Refuse (with a message, not a database error) an amount too large for an amount column."""
+    if abs(value) > MAX_COLUMN_AMOUNT:
+        raise ValidationError(
+            MSG_AMOUNT_TOO_LARGE.format(
+                what=what, value=format_amount(value), max=format_amount(MAX_COLUMN_AMOUNT)
+            )
+        )
+
+
+def quantity_validators(caption: str, maximum: Decimal = MAX_QUANTITY) -> list:
+    return [
+        MaxValueValidator(
+            maximum, message=MSG_QUANTITY_MAX.format(field=caption, max=format_quantity(maximum))
+        )
+    ]
+
+
+def amount_validators(caption: str) -> list:
+    return [
+        MinValueValidator(ZERO, message=f"{caption} must not be negative."),
+        MaxValueValidator(
+            MAX_UNIT_AMOUNT,
+            message=MSG_QUANTITY_MAX.format(field=caption, max=format_amount(MAX_UNIT_AMOUNT)),
+        ),
+    ]
+
+
+def date_range_message(caption: str) -> str:
+    return MSG_DATE_RANGE.format(field=caption, min=format_day(MIN_DATE), max=format_day(MAX_DATE))
+
+
+def date_validators(caption: str) -> list:
+    message = date_range_message(caption)
+    return [MinValueValidator(MIN_DATE, message=message), MaxValueValidator(MAX_DATE, message=message)]
+
+
+def check_date(value: datetime.date | None, *, field: str, caption: str) -> None:
+    """R-INV-6 for services: a date outside 1900-01-01..2999-12-31 is refused, keyed by its field."""
+    if value is not None and not (MIN_DATE <= value <= MAX_DATE):
+        raise ValidationError({field: date_range_message(caption)})

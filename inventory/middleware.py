@@ -1,0 +1,43 @@
+"""Answer a lock wait that ran out with a message, never a server error (spec I-6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from .locks import LockTimeout, is_lock_timeout
+
+LOCK_TIMEOUT_STATUS = 409
+
+
+class LockTimeoutMiddleware:
+    """`LockTimeout` (or a database "busy" error that escaped a service) becomes HTTP 409 with
+    "Another user is changing sales order SO-00002. Try again." The operation has rolled back before
+    the exception reaches here, so nothing was written. htmx shows the message in the page's
+    `#alerts` region; a plain request gets a small page with a link back.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, LockTimeout):
+            message = exception.message
+        elif is_lock_timeout(exception):
+            message = LockTimeout().message
+        else:
+            return None
+        context = {"message": message, "back": request.headers.get("referer", "")}
+        if getattr(request, "htmx", False):
+            response = HttpResponse(render_to_string("alert.html", context, request), status=LOCK_TIMEOUT_STATUS)
+            response["HX-Retarget"] = "#alerts"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        return HttpResponse(
+            render_to_string("lock_timeout.html", {**context, "title": "Try again"}, request), status=LOCK_TIMEOUT_STATUS
+        )

@@ -2,11 +2,13 @@
 
 Defined once here, on the ground floor, and used by every app (spec "Data", R-NUM-1, R-INV-6).
 
-The maxima are chosen so that every figure derived from one row fits its column: a component line's
-Quantity (Quantity per × order Quantity) fits a quantity column, a line amount (Quantity × Unit Price)
-and a ledger entry's cost (Quantity × Unit Cost) fit an amount column. Figures summed over an unbounded
-number of rows (the cost of a consumption that draws on many entries) are checked where they are
-computed (`check_amount_fits`), so that no accepted input can make a later page or posting fail.
+The maxima are chosen so that every figure derived from one row fits its column, and stays within
+the 15 significant digits that SQLite (the embedded default, which keeps decimals as binary floating
+point) holds exactly: a component line's Quantity (Quantity per × order Quantity) has at most 10 whole
+digits and 5 decimals; a line amount (Quantity × Unit Price) and a ledger entry's cost (Quantity × Unit
+Cost) at most 13 whole digits and 2 decimals. Figures summed over an unbounded number of rows (the cost
+of a consumption that draws on many entries) are checked where they are computed
+(`check_amount_fits`), so that no accepted input can make a later page or posting fail.
 """
 
 from __future__ import annotations
@@ -26,11 +28,10 @@ ZERO = Decimal(0)
 QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
 AMOUNT_QUANTUM = Decimal(1).scaleb(-AMOUNT_PLACES)
 
-# R-NUM-1. 99,999,999.99999 × 9,999.99999 < 10^13 (a quantity column's integer digits);
-# 99,999,999.99999 × 99,999,999.99 < 10^16 (an amount column's integer digits).
-MAX_QUANTITY = Decimal("99999999.99999")
+# R-NUM-1. 999,999.99999 × 9,999.99999 < 10^10 and 999,999.99999 × 9,999,999.99 < 10^13 (see above).
+MAX_QUANTITY = Decimal("999999.99999")
 MAX_QUANTITY_PER = Decimal("9999.99999")
-MAX_UNIT_AMOUNT = Decimal("99999999.99")  # Unit Price, Unit Cost
+MAX_UNIT_AMOUNT = Decimal("9999999.99")  # Unit Price, Unit Cost
 MAX_COLUMN_AMOUNT = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES) - AMOUNT_QUANTUM
 MAX_COLUMN_QUANTITY = Decimal(10) ** (QTY_DIGITS - QTY_PLACES) - QTY_QUANTUM
 

@@ -100,7 +100,9 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # runaway statement (0 = none: set it so for long migrations).
     timeouts = {
         "lock_timeout": DB_LOCK_TIMEOUT_MS,
-        "idle_in_transaction_session_timeout": env.int("DJANGO_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60000),
+        "idle_in_transaction_session_timeout": env.int(
+            "DJANGO_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60000
+        ),
         "statement_timeout": env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=60000),
     }
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(

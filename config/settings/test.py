@@ -4,6 +4,7 @@ DATABASE_URL still decides the database, so the same suite runs on SQLite and Po
 """
 
 from .base import *  # noqa: F403
+from .base import DB_LOCK_TIMEOUT_MS
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -24,3 +25,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # still answering an htmx request then breaks the shared transaction. With a file each thread has
     # its own connection, and SQLite's locking (with this busy timeout) orders them.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+elif "options" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    # PostgreSQL: a short lock wait, so that the test of a timed-out wait (I-6) runs in seconds.
+    DATABASES["default"]["OPTIONS"]["options"] = DATABASES["default"]["OPTIONS"]["options"].replace(  # noqa: F405
+        f"lock_timeout={DB_LOCK_TIMEOUT_MS}",
+        "lock_timeout=3000",
+    )
+    DB_LOCK_TIMEOUT_MS = 3000

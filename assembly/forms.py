@@ -30,9 +30,6 @@ from .models import AssemblyHeader, AssemblyStatus
 __all__ = ["add_service_error"]
 
 ASSEMBLE_TO_ORDER_CHOICES = [("", "All"), ("linked", "Yes (linked)"), ("stand-alone", "No (stand-alone)")]
-_plain = format_quantity
-_grid_cells = grid_cells
-_resolve_bin = resolve_bin
 
 
 class OrderFilterForm(SearchForm):
@@ -71,7 +68,7 @@ class NewOrderForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["bin"] = _resolve_bin(self, cleaned.get("location"), cleaned.get("bin"))
+        cleaned["bin"] = resolve_bin(self, cleaned.get("location"), cleaned.get("bin"))
         return cleaned
 
 
@@ -97,8 +94,8 @@ class HeaderForm(ChangesMixin, forms.Form):
         kwargs.setdefault(
             "initial",
             {
-                "quantity": _plain(order.quantity),
-                "quantity_to_assemble": _plain(order.quantity_to_assemble),
+                "quantity": format_quantity(order.quantity),
+                "quantity_to_assemble": format_quantity(order.quantity_to_assemble),
                 "due_date": order.due_date,
                 "bin": order.bin.code if order.bin else "",
             },
@@ -123,7 +120,7 @@ class HeaderForm(ChangesMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "bin" in self.fields and "bin" in self.changed_data:
-            cleaned["bin"] = _resolve_bin(self, self.order.location, cleaned.get("bin"))
+            cleaned["bin"] = resolve_bin(self, self.order.location, cleaned.get("bin"))
         return cleaned
 
 
@@ -133,7 +130,7 @@ class LineAddForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="new", **kwargs)
-        _grid_cells(self, "new-line-form")
+        grid_cells(self, "new-line-form")
         self.fields["item"].widget.attrs["autocomplete"] = "off"
 
     def autofocus(self) -> LineAddForm:
@@ -150,7 +147,7 @@ class LineChangeForm(ChangesMixin, forms.Form):
 
     def __init__(self, *args, line, **kwargs):
         kwargs.setdefault(
-            "initial", {"quantity_per": _plain(line.quantity_per), "bin": line.bin.code if line.bin else ""}
+            "initial", {"quantity_per": format_quantity(line.quantity_per), "bin": line.bin.code if line.bin else ""}
         )
         super().__init__(*args, prefix=f"line-{line.pk}", **kwargs)
         self.line = line
@@ -158,7 +155,7 @@ class LineChangeForm(ChangesMixin, forms.Form):
             del self.fields["bin"]  # a location without bins has no Bin Code to type
         else:
             self.fields["bin"].widget.attrs["autocomplete"] = "off"
-        _grid_cells(self, f"line-{line.pk}-form")
+        grid_cells(self, f"line-{line.pk}-form")
 
     def autofocus(self) -> LineChangeForm:
         target = next((name for name in self.fields if name in self.errors), "quantity_per")
@@ -168,5 +165,5 @@ class LineChangeForm(ChangesMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "bin" in self.fields and "bin" in self.changed_data:
-            cleaned["bin"] = _resolve_bin(self, self.line.location, cleaned.get("bin"))
+            cleaned["bin"] = resolve_bin(self, self.line.location, cleaned.get("bin"))
         return cleaned

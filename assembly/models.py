@@ -127,6 +127,14 @@ class AssemblyHeader(models.Model):
     def is_open(self) -> bool:
         return self.status == AssemblyStatus.OPEN
 
+    @property
+    def is_released(self) -> bool:
+        return self.status == AssemblyStatus.RELEASED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == AssemblyStatus.COMPLETED
+
 
 COMPONENT_REMAINING = F("quantity") - F("consumed_quantity")
 

@@ -89,9 +89,6 @@ MSG_SHORT = "Able to Assemble {able} of {remaining}: {components}"
 MSG_SHORT_COMPONENT = "{item} short {qty}"
 MSG_NO_COMPONENTS_WARNING = "Assembly order {no} has no components: item {item} has no assembly BOM."
 
-_fmt = format_quantity
-_round_qty = round_quantity
-
 
 # --- building blocks ------------------------------------------------------------------------
 
@@ -119,8 +116,8 @@ def explode_bom(header: AssemblyHeader) -> list[AssemblyLine]:
 
 def _scale_line(header: AssemblyHeader, line: AssemblyLine) -> None:
     """Quantity = Quantity per × Quantity; Quantity to Consume = Quantity per × Quantity to Assemble."""
-    line.quantity = _round_qty(line.quantity_per * header.quantity)
-    line.quantity_to_consume = _round_qty(line.quantity_per * header.quantity_to_assemble)
+    line.quantity = round_quantity(line.quantity_per * header.quantity)
+    line.quantity_to_consume = round_quantity(line.quantity_per * header.quantity_to_assemble)
 
 
 def _apply_header_to_line(header: AssemblyHeader, line: AssemblyLine) -> None:
@@ -150,8 +147,6 @@ def lock_assembly_order(pk: int) -> AssemblyHeader:
         AssemblyHeader.objects.select_related("item", "location", "bin", "sales_line__header"), pk
     )
 
-
-_lock_order = lock_assembly_order
 
 
 def _check_bin(bin: Bin | None, location: Location) -> None:
@@ -234,7 +229,7 @@ def update_assembly_order(
 
     `bin=None` clears the Bin Code; leaving it out keeps it.
     """
-    header = _lock_order(order.pk)
+    header = lock_assembly_order(order.pk)
     if header.status == AssemblyStatus.COMPLETED:
         raise ValidationError(MSG_COMPLETED.format(no=header.no))
     changed = {
@@ -255,7 +250,7 @@ def update_assembly_order(
         _check_quantity(quantity, field="quantity", caption="Quantity")
         if quantity < header.assembled_quantity:
             raise ValidationError(
-                {"quantity": MSG_QUANTITY_BELOW_ASSEMBLED.format(assembled=_fmt(header.assembled_quantity))}
+                {"quantity": MSG_QUANTITY_BELOW_ASSEMBLED.format(assembled=format_quantity(header.assembled_quantity))}
             )
         header.quantity = quantity
         header.quantity_to_assemble = header.remaining_quantity  # R-ASM-1 default, unless given below
@@ -281,12 +276,12 @@ def update_assembly_order(
 
 def _range_message(header: AssemblyHeader, low: Decimal, high: Decimal) -> str:
     if not header.is_linked:
-        return MSG_QTY_TO_ASSEMBLE_RANGE.format(low=_fmt(low), high=_fmt(high))
+        return MSG_QTY_TO_ASSEMBLE_RANGE.format(low=format_quantity(low), high=format_quantity(high))
     line = header.sales_line
     return MSG_QTY_TO_ASSEMBLE_LINKED_RANGE.format(
-        low=_fmt(low),
-        high=_fmt(high),
-        qty_to_ship=_fmt(line.qty_to_ship),
+        low=format_quantity(low),
+        high=format_quantity(high),
+        qty_to_ship=format_quantity(line.qty_to_ship),
         order=line.header.no,
         line=line.line_no,
     )
@@ -316,10 +311,10 @@ def _sync_reservations_to_remaining(header: AssemblyHeader) -> None:
 
 @operation()
 def delete_assembly_order(*, order: AssemblyHeader) -> None:
-    header = _lock_order(order.pk)
+    header = lock_assembly_order(order.pk)
     _refuse_if_linked(header, MSG_LINKED_NO_DELETE)
     if header.assembled_quantity > 0:
-        raise ValidationError(MSG_HAS_OUTPUT.format(no=header.no, qty=_fmt(header.assembled_quantity)))
+        raise ValidationError(MSG_HAS_OUTPUT.format(no=header.no, qty=format_quantity(header.assembled_quantity)))
     Reservation.objects.filter(assembly_order=header).delete()
     header.delete()
 
@@ -335,7 +330,7 @@ def _check_quantity_per(quantity_per: Decimal) -> None:
 
 @operation()
 def add_assembly_line(*, order: AssemblyHeader, item: Item, quantity_per: Decimal) -> AssemblyLine:
-    header = _lock_order(order.pk)
+    header = lock_assembly_order(order.pk)
     _require_open(header)
     if item.blocked:
         raise ValidationError({"item": MSG_ITEM_BLOCKED.format(item=item.no)})
@@ -361,12 +356,12 @@ def add_assembly_line(*, order: AssemblyHeader, item: Item, quantity_per: Decima
 def update_assembly_line(
     *, line: AssemblyLine, quantity_per: Decimal | None = None, bin: Bin | None | _Unchanged = UNCHANGED
 ) -> AssemblyLine:
-    header = _lock_order(line.header_id)
+    header = lock_assembly_order(line.header_id)
     _require_open(header)
     line = header.lines.select_related("bin").get(pk=line.pk)
     if quantity_per is not None:
         _check_quantity_per(quantity_per)
-        if _round_qty(quantity_per * header.quantity) < line.consumed_quantity:
+        if round_quantity(quantity_per * header.quantity) < line.consumed_quantity:
             raise ValidationError({"quantity_per": MSG_BELOW_CONSUMED})
         line.quantity_per = quantity_per
     if bin is not UNCHANGED:
@@ -379,7 +374,7 @@ def update_assembly_line(
 
 @operation()
 def delete_assembly_line(*, line: AssemblyLine) -> None:
-    header = _lock_order(line.header_id)
+    header = lock_assembly_order(line.header_id)
     _require_open(header)
     line = header.lines.get(pk=line.pk)
     if line.consumed_quantity > 0:
@@ -397,7 +392,7 @@ def check_releasable(header: AssemblyHeader) -> None:
 
 @operation()
 def release_assembly_order(*, order: AssemblyHeader) -> AssemblyHeader:
-    header = _lock_order(order.pk)
+    header = lock_assembly_order(order.pk)
     if header.status == AssemblyStatus.RELEASED:
         raise ValidationError(MSG_ALREADY_RELEASED.format(no=header.no))
     _require_open(header)
@@ -409,7 +404,7 @@ def release_assembly_order(*, order: AssemblyHeader) -> AssemblyHeader:
 
 @operation()
 def reopen_assembly_order(*, order: AssemblyHeader) -> AssemblyHeader:
-    header = _lock_order(order.pk)
+    header = lock_assembly_order(order.pk)
     if header.status == AssemblyStatus.OPEN:
         raise ValidationError(MSG_ALREADY_OPEN.format(no=header.no))
     if header.status == AssemblyStatus.COMPLETED:
@@ -679,7 +674,7 @@ def _advance(
         header.status = AssemblyStatus.COMPLETED
     header.save()
     for line in lines:
-        line.quantity_to_consume = _round_qty(line.quantity_per * header.quantity_to_assemble)
+        line.quantity_to_consume = round_quantity(line.quantity_per * header.quantity_to_assemble)
     AssemblyLine.objects.bulk_update(lines, ["consumed_quantity", "quantity_to_consume"])
 
 
@@ -707,7 +702,7 @@ def post_assembly_order(
     *, order: AssemblyHeader, posting_date: datetime.date | None = None
 ) -> PostedAssemblyHeader:
     """R-ASM-2: Post a stand-alone order's Quantity to Assemble; refused whole on a component shortage."""
-    header = _lock_order(order.pk)
+    header = lock_assembly_order(order.pk)
     _refuse_if_linked(header, MSG_LINKED_NO_POST)
     if header.status == AssemblyStatus.COMPLETED:
         raise ValidationError(MSG_COMPLETED.format(no=header.no))

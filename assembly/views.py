@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from inventory.htmx import is_partial
+from inventory.figures import format_quantity
+from inventory.forms import SearchForm
+from inventory.htmx import is_partial, paginate
 from inventory.models import ItemLedgerEntry
 from inventory.services.posting import InsufficientInventoryError
 
@@ -67,12 +68,6 @@ MSG_POSTED = "Assembly order {no} was posted: {qty} {item} assembled."
 MSG_NOTHING_POSTED = "Nothing was posted."
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 # --- Assembly Orders (list) -------------------------------------------------------------------
 
 
@@ -96,8 +91,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "title": "Assembly Orders",
         "nav": "assembly-orders",
         "form": form,
-        "page": Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page")),
-        "query": _query_without_page(request),
+        **paginate(request, orders, PAGE_SIZE),
     }
     template = LIST_TEMPLATE + ("#order-table" if is_partial(request) else "")
     return render(request, template, context)
@@ -326,7 +320,7 @@ def order_post(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         format_html(
             '{} <a href="{}">Posted Assembly Order {}</a>',
-            MSG_POSTED.format(no=order.no, qty=f"{posted.quantity.normalize():f}", item=order.item.no),
+            MSG_POSTED.format(no=order.no, qty=format_quantity(posted.quantity), item=order.item.no),
             posted.get_absolute_url(),
             posted.no,
         ),
@@ -365,9 +359,12 @@ def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def posted_list(request: HttpRequest) -> HttpResponse:
-    query = (request.GET.get("q") or "").strip()
+    search = SearchForm(request.GET or None)
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     posted = PostedAssemblyHeader.objects.select_related("item", "location").order_by("-pk")
-    if query:
+    if search.is_bound and not search.is_valid():
+        posted = posted.none()
+    elif query:
         posted = posted.filter(
             Q(no__icontains=query) | Q(order_no__icontains=query) | Q(item__no__icontains=query)
         )
@@ -375,8 +372,7 @@ def posted_list(request: HttpRequest) -> HttpResponse:
         "title": "Posted Assembly Orders",
         "nav": "assembly-orders",
         "q": query,
-        "page": Paginator(posted, PAGE_SIZE).get_page(request.GET.get("page")),
-        "query": _query_without_page(request),
+        **paginate(request, posted, PAGE_SIZE),
     }
     template = POSTED_LIST_TEMPLATE + ("#posted-table" if is_partial(request) else "")
     return render(request, template, context)

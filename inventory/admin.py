@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .bom import check_no_cycle
+from .figures import format_quantity
 from .models import (
     Bin,
     BOMComponent,
@@ -27,6 +28,7 @@ from .models import (
     ItemLedgerEntry,
     Location,
     NoSeries,
+    PostingSetup,
 )
 
 MSG_QUANTITY_PER_POSITIVE = "Quantity per must be greater than 0."
@@ -41,9 +43,7 @@ HELP_BIN_CODE = "One of this location's bins. Needs Bin Mandatory."
 
 def _quantity(value: Decimal | None) -> str:
     """A quantity the way BC shows it: 10 rather than 10.00000."""
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
+    return format_quantity(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,6 +247,17 @@ class BinAdmin(admin.ModelAdmin):
         if obj is not None:
             return ("location",)
         return ()
+
+
+@admin.register(PostingSetup)
+class PostingSetupAdmin(admin.ModelAdmin):
+    """The one setup record (R-INV-6): BC's Allow Posting From / To; blank means no limit. Adding
+    saves that one record (`PostingSetup.save`), so there is never a second."""
+
+    list_display = ("__str__", "allow_posting_from", "allow_posting_to")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(NoSeries)

@@ -10,12 +10,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from inventory.htmx import is_partial
+from inventory.htmx import is_partial, paginate
 
 from .forms import ItemJournalLineForm, LedgerFilterForm
 from .models import ItemJournalLine, ItemLedgerEntry
@@ -133,15 +132,11 @@ def ledger_entries(request: HttpRequest) -> HttpResponse:
             entries = entries.open()
     elif form.is_bound:
         entries = entries.none()
-    page = Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "title": "Item Ledger Entries",
         "nav": "ledger-entries",
         "form": form,
-        "page": page,
-        "query": query.urlencode(),
+        **paginate(request, entries, LEDGER_PAGE_SIZE),
     }
     template = LEDGER_TEMPLATE + ("#ledger-table" if is_partial(request) else "")
     return render(request, template, context)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from inventory.figures import format_quantity
+
 from .services.availability import ProjectionPoint
 
 WIDTH, HEIGHT = 280, 120
@@ -33,10 +35,6 @@ class Chart:
     plot_bottom: int = HEIGHT - PAD_BOTTOM
 
 
-def _fmt(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value else "0"
-
-
 def projection_chart(points: Sequence[ProjectionPoint], *, mark: datetime.date) -> Chart | None:
     if not points:
         return None
@@ -61,13 +59,13 @@ def projection_chart(points: Sequence[ProjectionPoint], *, mark: datetime.date) 
     marker = min(max(mark, start), end)
     at_marker = next((p.projected for p in reversed(points) if p.date <= marker), points[0].projected)
     return Chart(
-        marker_value=_fmt(at_marker),
+        marker_value=format_quantity(at_marker),
         path="".join(parts),
         zero_y=y(Decimal(0)),
         marker_x=x(marker),
         marker_label=mark.strftime("%b %d"),
-        y_max_label=_fmt(high),
-        y_min_label=_fmt(low),
+        y_max_label=format_quantity(high),
+        y_min_label=format_quantity(low),
         start_label=start.strftime("%b %d"),
         end_label=end.strftime("%b %d"),
         negative=low < 0,

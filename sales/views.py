@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assembly.services import availability_of
 from inventory.figures import ZERO, format_quantity
-from inventory.htmx import is_partial
+from inventory.htmx import is_partial, paginate
 from inventory.models import Reservation
 
 from .charts import projection_chart
@@ -194,15 +193,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
             orders = orders.filter(customer=form.cleaned_data["customer"])
     elif form.is_bound:
         orders = orders.none()
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "title": "Sales Orders",
         "nav": "sales-orders",
         "form": form,
-        "page": page,
-        "query": query.urlencode(),
+        **paginate(request, orders, PAGE_SIZE),
     }
     return render(request, LIST + ("#orders-table" if is_partial(request) else ""), context)
 

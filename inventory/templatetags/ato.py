@@ -1,11 +1,12 @@
 """Template filters shared by every page (loaded as a builtin)."""
 
-from decimal import Decimal
 
 from django import template
 from django.forms import widgets
 from django.forms.utils import flatatt
 from django.utils.html import format_html
+
+from inventory.figures import format_amount, format_quantity
 
 register = template.Library()
 
@@ -13,11 +14,13 @@ register = template.Library()
 @register.filter
 def qty(value) -> str:
     """A quantity as BC shows it: no trailing zeros ("10", "2.5"), blank for None."""
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    return f"{value.normalize():f}" if value else "0"
+    return format_quantity(value)
+
+
+@register.filter
+def amount(value) -> str:
+    """An amount with two places and thousands separators ("1,899.00")."""
+    return format_amount(value)
 
 
 @register.simple_tag

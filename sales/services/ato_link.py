@@ -71,16 +71,6 @@ def sync_linked_assembly_order(*, line: SalesLine) -> AssemblyHeader:
     return order
 
 
-def refresh_quantity_to_assemble(*, line: SalesLine) -> None:
-    """R-QTS-1 after a change of Qty. to Ship alone (allowed on Released orders, no reopen needed)."""
-    order = line.assembly_order
-    quantity = _quantity_to_assemble(line, order)
-    if quantity != order.quantity_to_assemble:
-        order.quantity_to_assemble = quantity
-        order.save(update_fields=["quantity_to_assemble"])
-        apply_header_to_lines(order)
-
-
 def delete_linked_assembly_order(*, line: SalesLine) -> str:
     """R-LINK-2: delete the linked order with its component lines and reservations; return its No.
     (blank when the line had none)."""

@@ -29,6 +29,7 @@ from inventory.models import (
     ItemLedgerEntry,
     Location,
     NoSeries,
+    PostingSetup,
 )
 from tests.factories import BinFactory, BOMComponentFactory, ItemFactory, LocationFactory, post_stock
 
@@ -88,6 +89,7 @@ def master_data():
     component = ItemFactory()
     BOMComponentFactory(component_item=component)
     NoSeries.objects.create(code="SALES-ORDER", prefix="SO-")
+    PostingSetup().save()
     post_stock(component, location, 5)
     post_stock(component, location, -2)
 

@@ -526,138 +526,150 @@ class Builder:
     # --- orders and reservations -------------------------------------------------------------
 
     def orders(self) -> None:
-        w, plan, rng, run, now = self.w, self.plan, self.rng, self.run, self.w.now
-        sizes = self.sizes
-        main = self.main.pk
-        header_id = w.next_pk(SalesHeader)
-        line_id = w.next_pk(SalesLine)
-        asm_id = w.next_pk(AssemblyHeader)
-        asm_line_id = w.next_pk(AssemblyLine)
-        res_id = w.next_pk(Reservation)
-        headers: list[tuple] = []
-        lines: list[tuple] = []
-        asm: list[tuple] = []
-        asm_lines: list[tuple] = []
-        self.reservations: list[tuple] = []
-
-        def add_assembly(item: int, quantity: int, to_assemble: int, due: datetime.date, status: str) -> int:
-            nonlocal asm_id, asm_line_id
-            pk = asm_id
-            asm_id += 1
-            start = due - datetime.timedelta(days=1)
-            asm.append(
-                (pk, f"{run}-AO{pk:07d}", item, "", main, None, quantity, to_assemble, 0,
-                 w.date(due), w.date(start), w.date(start), status, now)
-            )  # fmt: skip
-            for n, (component, per) in enumerate(self.boms[item], start=1):
-                asm_lines.append(
-                    (asm_line_id, pk, 10000 * n, component, "", per, per * quantity, per * to_assemble, 0,
-                     main, None, w.date(start))
-                )  # fmt: skip
-                asm_line_id += 1
-            return pk
-
-        def add_header(no: str, status: str) -> int:
-            nonlocal header_id
-            pk = header_id
-            header_id += 1
-            ordered = self.today - datetime.timedelta(days=rng.randint(0, 30))
-            customer = self.customers[pk % len(self.customers)].pk
-            headers.append(
-                (pk, no, customer, w.date(ordered), w.date(ordered),
-                 w.date(self.today + datetime.timedelta(days=rng.randint(0, HORIZON_DAYS))), main, status, now)
-            )  # fmt: skip
-            return pk
-
-        def add_line(header: int, line_no: int, item: int, quantity: int, due: datetime.date, **kw) -> int:
-            nonlocal line_id
-            pk = line_id
-            line_id += 1
-            lines.append(
-                (pk, header, line_no, item, "", main, None, quantity, kw.get("qato", 0), quantity, 0, 0, 0,
-                 w.date(due), kw.get("price", UNIT_PRICE), Item.Reserve.OPTIONAL, kw.get("assembly"))
-            )  # fmt: skip
-            return pk
-
-        def reserve(line: int, item: int, wanted: int) -> None:
-            nonlocal res_id
-            for entry in self.open_main[item]:
-                if wanted <= 0:
-                    break
-                take = min(entry[1], wanted)
-                if take > 0:
-                    self.reservations.append((res_id, line, entry[0], None, item, main, take, False, now))
-                    res_id += 1
-                    entry[1] -= take
-                    wanted -= take
-
-        kinds = [True] * plan.linked + [False] * (sizes.sales_lines - plan.linked)
+        plan, rng = self.plan, self.rng
+        docs = _Documents(self)
+        kinds = [True] * plan.linked + [False] * (self.sizes.sales_lines - plan.linked)
         rng.shuffle(kinds)
-        stock_n = ato_n = 0
-        order_no = 0
-        header = 0
+        stock_n = ato_n = order_no = header = 0
         for n, is_ato in enumerate(kinds):
             if n % LINES_PER_ORDER == 0:
                 order_no += 1
                 status = SalesStatus.OPEN if rng.random() < 0.8 else SalesStatus.RELEASED
-                header = add_header(f"{run}-SO{order_no:06d}", status)
+                header = docs.add_header(f"{self.run}-SO{order_no:06d}", status)
             line_no = 10000 * (n % LINES_PER_ORDER + 1)
             due = self.today + datetime.timedelta(days=rng.randint(0, HORIZON_DAYS))
             if is_ato:
                 kit = self.ato[ato_n % plan.n_ato].pk
                 ato_n += 1
                 q = rng.randint(1, 10)
-                order = add_assembly(kit, q, q, due, AssemblyStatus.OPEN)
-                line = add_line(header, line_no, kit, q, due, qato=q, assembly=order, price=UNIT_PRICE * 5)
-                self.reservations.append((res_id, line, None, order, kit, main, q, True, now))
-                res_id += 1
+                order = docs.add_assembly(kit, q, q, due, AssemblyStatus.OPEN)
+                line = docs.add_line(
+                    header, line_no, kit, q, due, qato=q, assembly=order, price=UNIT_PRICE * 5
+                )
+                docs.bind(line, order, kit, q)
             else:
                 item = self.stock[stock_n % plan.n_stock].pk
                 reserved = (stock_n // plan.n_stock) % RESERVE_EVERY == 0
                 stock_n += 1
                 q = rng.randint(1, 20)
-                line = add_line(header, line_no, item, q, due)
+                line = docs.add_line(header, line_no, item, q, due)
                 if reserved:
-                    reserve(line, item, q)
+                    docs.reserve(line, item, q)
         for k in range(plan.standalone):
             kit = self.ato[(ato_n + k) % plan.n_ato].pk
             q = rng.randint(1, 10)
             due = self.today + datetime.timedelta(days=rng.randint(-5, HORIZON_DAYS))
             status = AssemblyStatus.OPEN if rng.random() < 0.7 else AssemblyStatus.RELEASED
-            add_assembly(kit, q, rng.choice((0, q)), due, status)
+            docs.add_assembly(kit, q, rng.choice((0, q)), due, status)
         # The measured documents: per benchmark item, a 100-line order and a one-line target order.
         target_day = self.today + datetime.timedelta(days=TARGET_SHIPMENT_DAYS)
         for label, item in (("ORD", self.stock[0].pk), ("HOT", self.stock[1].pk)):
-            card = add_header(f"{run}-CARD-{label}", SalesStatus.OPEN)
+            card = docs.add_header(f"{self.run}-CARD-{label}", SalesStatus.OPEN)
             for n in range(1, CARD_LINES + 1):
-                add_line(card, 10000 * n, item, 1, target_day)
-            target = add_header(f"{run}-TGT-{label}", SalesStatus.OPEN)
-            add_line(target, 10000, item, TARGET_QUANTITY, target_day)
+                docs.add_line(card, 10000 * n, item, 1, target_day)
+            target = docs.add_header(f"{self.run}-TGT-{label}", SalesStatus.OPEN)
+            docs.add_line(target, 10000, item, TARGET_QUANTITY, target_day)
+        docs.write()
+        self.reservations = docs.reservations
 
+
+class _Documents:
+    """Rows of sales orders, assembly orders and reservations to bulk-insert, with their ids."""
+
+    def __init__(self, builder):
+        self.b = builder
+        w = builder.w
+        self.header_id, self.line_id = w.next_pk(SalesHeader), w.next_pk(SalesLine)
+        self.asm_id, self.asm_line_id = w.next_pk(AssemblyHeader), w.next_pk(AssemblyLine)
+        self.res_id = w.next_pk(Reservation)
+        self.headers: list[tuple] = []
+        self.lines: list[tuple] = []
+        self.asm: list[tuple] = []
+        self.asm_lines: list[tuple] = []
+        self.reservations: list[tuple] = []
+
+    def add_assembly(
+        self, item: int, quantity: int, to_assemble: int, due: datetime.date, status: str
+    ) -> int:
+        b, w = self.b, self.b.w
+        pk, self.asm_id = self.asm_id, self.asm_id + 1
+        start = due - datetime.timedelta(days=1)
+        self.asm.append(
+            (pk, f"{b.run}-AO{pk:07d}", item, "", b.main.pk, None, quantity, to_assemble, 0,
+             w.date(due), w.date(start), w.date(start), status, w.now)
+        )  # fmt: skip
+        for n, (component, per) in enumerate(b.boms[item], start=1):
+            self.asm_lines.append(
+                (self.asm_line_id, pk, 10000 * n, component, "", per, per * quantity, per * to_assemble, 0,
+                 b.main.pk, None, w.date(start))
+            )  # fmt: skip
+            self.asm_line_id += 1
+        return pk
+
+    def add_header(self, no: str, status: str) -> int:
+        b, w = self.b, self.b.w
+        pk, self.header_id = self.header_id, self.header_id + 1
+        ordered = b.today - datetime.timedelta(days=b.rng.randint(0, 30))
+        customer = b.customers[pk % len(b.customers)].pk
+        shipment = b.today + datetime.timedelta(days=b.rng.randint(0, HORIZON_DAYS))
+        self.headers.append(
+            (pk, no, customer, w.date(ordered), w.date(ordered), w.date(shipment), b.main.pk, status, w.now)
+        )
+        return pk
+
+    def add_line(self, header: int, line_no: int, item: int, quantity: int, due: datetime.date, **kw) -> int:
+        pk, self.line_id = self.line_id, self.line_id + 1
+        self.lines.append(
+            (pk, header, line_no, item, "", self.b.main.pk, None, quantity, kw.get("qato", 0), quantity, 0, 0, 0,
+             self.b.w.date(due), kw.get("price", UNIT_PRICE), Item.Reserve.OPTIONAL, kw.get("assembly"))
+        )  # fmt: skip
+        return pk
+
+    def bind(self, line: int, order: int, item: int, quantity: int) -> None:
+        self.reservations.append(
+            (self.res_id, line, None, order, item, self.b.main.pk, quantity, True, self.b.w.now)
+        )
+        self.res_id += 1
+
+    def reserve(self, line: int, item: int, wanted: int) -> None:
+        for entry in self.b.open_main[item]:
+            if wanted <= 0:
+                break
+            take = min(entry[1], wanted)
+            if take > 0:
+                self.reservations.append(
+                    (self.res_id, line, entry[0], None, item, self.b.main.pk, take, False, self.b.w.now)
+                )
+                self.res_id += 1
+                entry[1] -= take
+                wanted -= take
+
+    def write(self) -> None:
+        w = self.b.w
         w.insert(
             SalesHeader,
             ["id", "no", "customer_id", "order_date", "posting_date", "shipment_date", "location_id",
              "status", "created_at"],
-            headers,
+            self.headers,
         )  # fmt: skip
         w.insert(
             AssemblyHeader,
             ["id", "no", "item_id", "description", "location_id", "bin_id", "quantity", "quantity_to_assemble",
              "assembled_quantity", "due_date", "starting_date", "posting_date", "status", "created_at"],
-            asm,
+            self.asm,
         )  # fmt: skip
         w.insert(
             AssemblyLine,
             ["id", "header_id", "line_no", "item_id", "description", "quantity_per", "quantity",
              "quantity_to_consume", "consumed_quantity", "location_id", "bin_id", "due_date"],
-            asm_lines,
+            self.asm_lines,
         )  # fmt: skip
         w.insert(
             SalesLine,
             ["id", "header_id", "line_no", "item_id", "description", "location_id", "bin_id", "quantity",
              "qty_to_assemble_to_order", "qty_to_ship", "quantity_shipped", "qty_to_invoice",
              "quantity_invoiced", "shipment_date", "unit_price", "reserve", "assembly_order_id"],
-            lines,
+            self.lines,
         )  # fmt: skip
 
 

@@ -47,17 +47,20 @@
       committing = null;
     }
   }
+  // (document.activeElement is not the date input itself while its fields take the keys: a flag is.)
   document.addEventListener("focusin", function (event) {
-    if (isDate(event.target)) event.target.dataset.focusValue = event.target.value;
+    if (!isDate(event.target)) return;
+    event.target.dataset.focusValue = event.target.value;
+    event.target.dataset.editing = "1";
   }, true);
   document.addEventListener("change", function (event) {
     const input = event.target;
-    if (isDate(input) && input !== committing && document.activeElement === input) {
-      event.stopImmediatePropagation();
-    }
+    if (isDate(input) && input !== committing && input.dataset.editing) event.stopImmediatePropagation();
   }, true);
   document.addEventListener("focusout", function (event) {
-    if (isDate(event.target) && event.target.isConnected) commit(event.target);
+    if (!isDate(event.target)) return;
+    delete event.target.dataset.editing;
+    if (event.target.isConnected) commit(event.target);
   }, true);
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && isDate(event.target)) commit(event.target);
@@ -132,8 +135,15 @@
     const row = rowOf(event.target);
     if (!row) return;
     event.preventDefault();
-    enqueue(row, wholeRow(event.submitter));
+    const confirming = event.submitter && event.submitter.name;
+    if (confirming || !allQueued(row)) enqueue(row, wholeRow(event.submitter));
   });
+  // Enter on a cell that was just saved (a date commits on Enter) needs no second request.
+  function allQueued(row) {
+    return Array.from(row.querySelectorAll("input[name]")).every(function (input) {
+      return !cellName(input, row) || input.value === input.defaultValue || input.dataset.queued === input.value;
+    });
+  }
 
   // Keep what the user is typing when a response replaces the row around the cell.
   let kept = null;

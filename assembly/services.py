@@ -31,6 +31,7 @@ from inventory.figures import (
 from inventory.locks import lock_items, lock_one, operation
 from inventory.models import (
     MSG_ITEM_BLOCKED,
+    MSG_QUANTITY_PER_POSITIVE,
     Bin,
     Item,
     ItemLedgerEntry,
@@ -81,8 +82,8 @@ MSG_QUANTITY_POSITIVE = "Quantity must be greater than 0."
 MSG_QUANTITY_BELOW_ASSEMBLED = "Quantity cannot be less than the Assembled Quantity ({assembled})."
 MSG_NO_BOM = "Item {item} has no assembly BOM."
 MSG_COMPLETED = "Assembly order {no} is completed."
+MSG_DELETED = "Assembly order {no} was deleted."
 MSG_HAS_OUTPUT = "Assembly order {no} cannot be deleted: {qty} has already been assembled."
-MSG_QUANTITY_PER_POSITIVE = "Quantity per must be greater than 0."
 MSG_BELOW_CONSUMED = "Quantity cannot be less than the Consumed Quantity."
 MSG_LINE_CONSUMED = "A component line that has been consumed from cannot be deleted."
 MSG_SHORT = "Able to Assemble {able} of {remaining}: {components}"

@@ -38,6 +38,7 @@ from .forms import (
 )
 from .models import AssemblyHeader, AssemblyLine, AssemblyStatus, PostedAssemblyHeader, PostedAssemblyLine
 from .services import (
+    MSG_DELETED,
     MSG_LINKED_NO_DELETE,
     add_assembly_line,
     create_assembly_order,
@@ -63,7 +64,6 @@ PAGE_SIZE = 50
 MSG_CREATED = "Assembly order {no} was created with {lines} component lines."
 MSG_RELEASED = "Assembly order {no} was released."
 MSG_REOPENED = "Assembly order {no} was reopened."
-MSG_DELETED = "Assembly order {no} was deleted."
 MSG_POSTED = "Assembly order {no} was posted: {qty} {item} assembled."
 MSG_NOTHING_POSTED = "Nothing was posted."
 

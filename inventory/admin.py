@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from .bom import check_no_cycle
 from .figures import format_quantity
 from .models import (
+    MSG_QUANTITY_PER_POSITIVE,
     Bin,
     BOMComponent,
     Item,
@@ -31,7 +32,6 @@ from .models import (
     PostingSetup,
 )
 
-MSG_QUANTITY_PER_POSITIVE = "Quantity per must be greater than 0."
 MSG_BOM_DUPLICATE_COMPONENT = "Item {item} is already on another line of this assembly BOM."
 MSG_BOM_COMPONENT_ON_OTHER_LINE = (
     "Item {item} is still on another line of this assembly BOM: "

@@ -4,12 +4,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
-from .models import BOMComponent, Item
+from .models import MSG_OWN_COMPONENT, BOMComponent, Item
 
 MSG_BOM_CYCLE = (
     "{component} cannot be a component of {parent}: {parent} is already used in the BOM of {component}."
 )
-MSG_BOM_OWN_COMPONENT = "An item cannot be a component of itself."
+MSG_BOM_OWN_COMPONENT = MSG_OWN_COMPONENT
 
 
 def check_no_cycle(*, parent: Item, components: Iterable[Item]) -> None:

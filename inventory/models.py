@@ -78,6 +78,8 @@ MSG_BIN_REQUIRED = "Bin Code must have a value at location {location}, which has
 MSG_BIN_NOT_ALLOWED = "Bin Code must be blank at location {location}, which does not use bins."
 MSG_LEDGER_APPEND_ONLY = "Item ledger entries are append-only: post a correction instead."
 MSG_ITEM_BLOCKED = "Item {item} is blocked."  # R-ITEM-3
+MSG_QUANTITY_PER_POSITIVE = "Quantity per must be greater than 0."
+MSG_OWN_COMPONENT = "An item cannot be a component of itself."  # R-ITEM-2
 MSG_POSTING_DATE_NOT_ALLOWED = (
     "Posting Date {date} is not within the range of allowed posting dates ({range}) set in the Posting Setup."
 )
@@ -228,13 +230,13 @@ class BOMComponent(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity_per__gt=0),
                 name="bom_quantity_per_positive",
-                violation_error_message="Quantity per must be greater than 0.",
+                violation_error_message=MSG_QUANTITY_PER_POSITIVE,
             ),
             at_most_constraint({"quantity_per": MAX_QUANTITY_PER}, "bom_quantity_per_at_most_max"),
             models.CheckConstraint(
                 condition=~Q(parent_item=models.F("component_item")),
                 name="bom_not_own_component",
-                violation_error_message="An item cannot be a component of itself.",
+                violation_error_message=MSG_OWN_COMPONENT,
             ),
             models.UniqueConstraint(
                 fields=["parent_item", "component_item"],

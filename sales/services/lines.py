@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Max, When
 
 from assembly.models import AssemblyHeader, AssemblyStatus
+from assembly.services import MSG_DELETED as MSG_ASSEMBLY_ORDER_DELETED
 from inventory.figures import (
     MAX_QUANTITY,
     MAX_UNIT_AMOUNT,
@@ -72,7 +73,8 @@ MSG_CONFIRM_REOPEN = (
     "The linked assembly order {no} is released. Changing the line reopens it. Do you want to continue?"
 )
 MSG_RESERVATIONS_RELEASED = "{qty} reserved units released."
-MSG_LINKED_DELETED = "Assembly order {no} was deleted."
+MSG_LINKED_DELETED = MSG_ASSEMBLY_ORDER_DELETED
+MSG_ORDER_COMPLETED = "Sales order {no} is completed."
 MSG_DELETE_SHIPPED = "You cannot delete the line: {qty} has already been shipped."
 MSG_BLOCKED_CUSTOMER = "Customer {no} is blocked."
 MSG_LINE_PREFIX = "Line {line}: {message}"

@@ -17,7 +17,13 @@ from inventory.models import Location
 from inventory.numbering import next_no
 
 from ..models import Customer, SalesHeader, SalesStatus
-from .lines import FIELD_CAPTIONS, MSG_BLOCKED_CUSTOMER, MSG_STATUS_NOT_OPEN, sync_lines_to_header
+from .lines import (
+    FIELD_CAPTIONS,
+    MSG_BLOCKED_CUSTOMER,
+    MSG_ORDER_COMPLETED,
+    MSG_STATUS_NOT_OPEN,
+    sync_lines_to_header,
+)
 from .locks import lock_assembly_orders, lock_lines, lock_order
 
 MSG_HEADER_NOT_OPEN = MSG_STATUS_NOT_OPEN
@@ -33,7 +39,7 @@ MSG_LINKED_NO_COMPONENTS = (
 )
 MSG_ALREADY_RELEASED = "Sales order {no} is already released."
 MSG_ALREADY_OPEN = "Sales order {no} is already open."
-MSG_COMPLETED = "Sales order {no} is completed."
+MSG_COMPLETED = MSG_ORDER_COMPLETED
 MSG_DATE_REQUIRED = "{field} must have a value."
 
 HEADER_FIELDS = ("customer", "order_date", "posting_date", "shipment_date", "location")

@@ -26,6 +26,7 @@ from inventory.locks import operation
 from inventory.models import ItemLedgerEntry, Reservation
 
 from ..models import SalesLine
+from .lines import MSG_ORDER_COMPLETED
 from .locks import lock_assembly_orders, lock_items, lock_line, lock_order
 
 MSG_FULLY_RESERVED = "Fully reserved."
@@ -33,7 +34,6 @@ MSG_NOTHING_AVAILABLE = "There is nothing available to reserve."
 MSG_AUTO_INCOMPLETE = "Full automatic reservation is not possible. Reserve manually."
 MSG_NOTHING_TO_CANCEL = "There are no reservations to cancel."
 MSG_RESERVE_NEVER = "Reserve is Never for item {item}: the line cannot be reserved."
-MSG_ORDER_COMPLETED = "Sales order {no} is completed."
 MSG_QUANTITY_POSITIVE = "Quantity to reserve must be greater than 0."
 MSG_ENTRY_NOT_AVAILABLE = "Item ledger entry {entry} has only {available} available to reserve."
 MSG_ENTRY_NOT_SUPPLY = "Item ledger entry {entry} cannot supply this line."

@@ -149,7 +149,6 @@ def lock_assembly_order(pk: int) -> AssemblyHeader:
     )
 
 
-
 def _check_bin(bin: Bin | None, location: Location) -> None:
     """A header's or line's bin is optional, but it must be the location's and the location must use bins."""
     validate_location_bin(location=location, bin=bin, required=False)
@@ -251,7 +250,11 @@ def update_assembly_order(
         _check_quantity(quantity, field="quantity", caption="Quantity")
         if quantity < header.assembled_quantity:
             raise ValidationError(
-                {"quantity": MSG_QUANTITY_BELOW_ASSEMBLED.format(assembled=format_quantity(header.assembled_quantity))}
+                {
+                    "quantity": MSG_QUANTITY_BELOW_ASSEMBLED.format(
+                        assembled=format_quantity(header.assembled_quantity)
+                    )
+                }
             )
         header.quantity = quantity
         header.quantity_to_assemble = header.remaining_quantity  # R-ASM-1 default, unless given below
@@ -315,7 +318,9 @@ def delete_assembly_order(*, order: AssemblyHeader) -> None:
     header = lock_assembly_order(order.pk)
     _refuse_if_linked(header, MSG_LINKED_NO_DELETE)
     if header.assembled_quantity > 0:
-        raise ValidationError(MSG_HAS_OUTPUT.format(no=header.no, qty=format_quantity(header.assembled_quantity)))
+        raise ValidationError(
+            MSG_HAS_OUTPUT.format(no=header.no, qty=format_quantity(header.assembled_quantity))
+        )
     Reservation.objects.filter(assembly_order=header).delete()
     header.delete()
 
@@ -544,20 +549,21 @@ def consumption_entries(
     *,
     document_no: str,
     posting_date: datetime.date,
-    document_type: str = ItemLedgerEntry.DocumentType.POSTED_ASSEMBLY,
+    content: BinContent | None = None,
 ) -> list[EntryToPost]:
     """Assembly Consumption for each line's Quantity to Consume: from the line's bin first, then the
     location's other bins with content (oldest entries first); one entry per bin (R-ASM-2, R-BIN-3).
 
     Components are consumed for no demand: stock reserved for a sales line is not theirs (R-INV-2).
     What no bin holds is asked of the line's own bin, so the posting engine reports the shortage
-    (R-INV-3, R-POST-3) and nothing is posted.
+    (R-INV-3, R-POST-3) and nothing is posted. `content` is shared by a posting that assembles several
+    orders at one location, so that they never count the same units twice.
     """
-    content = BinContent(location=header.location, item_ids={line.item_id for line in lines})
+    content = content or BinContent(location=header.location, item_ids={line.item_id for line in lines})
     entries = [
         EntryToPost(
             entry_type=ItemLedgerEntry.EntryType.ASSEMBLY_CONSUMPTION,
-            document_type=document_type,
+            document_type=ItemLedgerEntry.DocumentType.POSTED_ASSEMBLY,
             document_no=document_no,
             document_line_no=line.line_no,
             posting_date=posting_date,
@@ -578,50 +584,112 @@ def consumption_entries(
 
 
 @dataclass(frozen=True)
+class AssemblyPlan:
+    """What posting an order's Quantity to Assemble writes (the plan phase of R-ASM-2, R-POST-2 step 1):
+    computed from locked rows, written by `record_assembly` after the posting engine has posted it."""
+
+    header: AssemblyHeader
+    lines: list[AssemblyLine]
+    document_no: str
+    posting_date: datetime.date
+    bin: Bin | None
+    consumption: list[EntryToPost]
+    output: EntryToPost
+
+    @property
+    def quantity(self) -> Decimal:
+        return self.output.quantity
+
+    @property
+    def entries(self) -> list[EntryToPost]:
+        return [*self.consumption, self.output]
+
+
+def plan_assembly(
+    header: AssemblyHeader,
+    *,
+    document_no: str,
+    posting_date: datetime.date,
+    bin: Bin | None,
+    lines: list[AssemblyLine] | None = None,
+    content: BinContent | None = None,
+) -> AssemblyPlan:
+    """Consumption per component line (bins as R-ASM-2) and the Assembly Output into `bin`, costed
+    from that consumption. Reads; writes nothing. The caller holds the order's lock and the items'."""
+    lines = (
+        lines if lines is not None else list(header.lines.select_related("item", "bin").order_by("line_no"))
+    )
+    consumption = consumption_entries(
+        header, lines, document_no=document_no, posting_date=posting_date, content=content
+    )
+    output = EntryToPost(
+        entry_type=ItemLedgerEntry.EntryType.ASSEMBLY_OUTPUT,
+        document_type=ItemLedgerEntry.DocumentType.POSTED_ASSEMBLY,
+        document_no=document_no,
+        posting_date=posting_date,
+        item=header.item,
+        location=header.location,
+        bin=bin,
+        quantity=header.quantity_to_assemble,
+        cost_from=tuple(consumption),
+    )
+    return AssemblyPlan(
+        header=header,
+        lines=lines,
+        document_no=document_no,
+        posting_date=posting_date,
+        bin=bin,
+        consumption=consumption,
+        output=output,
+    )
+
+
+@dataclass(frozen=True)
 class AssemblyPosting:
     posted: PostedAssemblyHeader
     output_entry: ItemLedgerEntry
     consumption: list[ItemLedgerEntry]
 
 
+def record_assembly(
+    plan: AssemblyPlan, written: dict[int, ItemLedgerEntry], *, sold_at_once: bool = False
+) -> AssemblyPosting:
+    """The write phase after the engine posted `plan.entries` (`written`: id() of each EntryToPost → its
+    entry): the Posted Assembly Order, Assembled and Consumed quantities, and the reservations.
+
+    The order's reservations move to the output entry (R-RES-8, R-ASM-2); when the output is sold in the
+    same posting (`sold_at_once`, an assemble-to-order shipment), the binding is consumed by that sale.
+    """
+    header, lines = plan.header, plan.lines
+    output = written[id(plan.output)]
+    posted = _write_posted_order(
+        header, lines, posted_no=plan.document_no, posting_date=plan.posting_date, bin=plan.bin, output=output
+    )
+    _advance(header, lines, output, plan.quantity, sold_at_once=sold_at_once)
+    return AssemblyPosting(
+        posted=posted, output_entry=output, consumption=[written[id(e)] for e in plan.consumption]
+    )
+
+
 def post_assembly_quantity(
     header: AssemblyHeader, *, posting_date: datetime.date, bin: Bin | None
 ) -> AssemblyPosting:
-    """Post the header's Quantity to Assemble: consumption, output, posted order, quantities.
+    """Post the header's Quantity to Assemble: consumption, output, posted order, quantities (R-ASM-2).
 
-    The building block of R-ASM-2 (stand-alone Post) and R-POST-2 step 1 (shipment of a linked order).
-    The caller holds the operation and the order's lock; the items are locked here, before anything
-    is read from the ledger (I-6). Reservations on the order move to the output entry (R-RES-8) for
-    the quantity assembled.
+    The caller holds the operation and the order's lock; the items are locked here, before anything is
+    read from the ledger (I-6).
     """
-    quantity = header.quantity_to_assemble
     lines = list(header.lines.select_related("item", "bin").order_by("line_no"))
     lock_items([header.item_id, *(line.item_id for line in lines)])
-    posted_no = next_no("POSTED-ASSEMBLY", used_by=PostedAssemblyHeader)
-    consumption = post_item_entries(
-        consumption_entries(header, lines, document_no=posted_no, posting_date=posting_date)
-    ).entries
-    cost = -sum((e.cost_amount for e in consumption), ZERO)
-    [output] = post_item_entries(
-        [
-            EntryToPost(
-                entry_type=ItemLedgerEntry.EntryType.ASSEMBLY_OUTPUT,
-                document_type=ItemLedgerEntry.DocumentType.POSTED_ASSEMBLY,
-                document_no=posted_no,
-                posting_date=posting_date,
-                item=header.item,
-                location=header.location,
-                bin=bin,
-                quantity=quantity,
-                unit_cost=cost / quantity,
-            )
-        ]
+    plan = plan_assembly(
+        header,
+        document_no=next_no("POSTED-ASSEMBLY", used_by=PostedAssemblyHeader),
+        posting_date=posting_date,
+        bin=bin,
+        lines=lines,
     )
-    posted = _write_posted_order(
-        header, lines, posted_no=posted_no, posting_date=posting_date, bin=bin, output=output
-    )
-    _advance(header, lines, output, quantity)
-    return AssemblyPosting(posted=posted, output_entry=output, consumption=consumption)
+    result = post_item_entries(plan.entries)
+    return record_assembly(plan, dict(zip(map(id, plan.entries), result.entries, strict=True)))
 
 
 def _write_posted_order(
@@ -662,14 +730,24 @@ def _write_posted_order(
 
 
 def _advance(
-    header: AssemblyHeader, lines: list[AssemblyLine], output: ItemLedgerEntry, quantity: Decimal
+    header: AssemblyHeader,
+    lines: list[AssemblyLine],
+    output: ItemLedgerEntry,
+    quantity: Decimal,
+    *,
+    sold_at_once: bool = False,
 ) -> None:
     """After a posting: Assembled and Consumed quantities grow, reservations follow the output,
     Quantity to Assemble and to Consume are set again (R-ASM-1), a finished stand-alone order completes."""
     for line in lines:
         line.consumed_quantity += line.quantity_to_consume
     header.assembled_quantity += quantity
-    _move_reservations_to_output(header, output, quantity)
+    if sold_at_once:  # the sale took the output: the binding for it is consumed (R-RES-8)
+        release_reservations(
+            Reservation.objects.filter(assembly_order=header).order_by("-binding", "pk"), quantity
+        )
+    else:
+        _move_reservations_to_output(header, output, quantity)
     header.quantity_to_assemble = header.remaining_quantity
     if header.remaining_quantity == 0 and not header.is_linked:
         header.status = AssemblyStatus.COMPLETED

@@ -75,7 +75,9 @@ class EntryToPost:
 
     Outbound: `demand` is whose reservations it may (and does first) take; `apply_to` fixes the
     inbound entry it takes from (an existing entry, or an inbound `EntryToPost` earlier in the list).
-    Inbound: `applies_from` is the outbound entry it reverses; its cost is that entry's.
+    Inbound: `applies_from` is the outbound entry it reverses; its cost is that entry's. `cost_from`
+    (outbound entries earlier in the same list) makes its cost what they took out: an Assembly Output
+    costs what its consumption cost.
     """
 
     entry_type: str
@@ -92,6 +94,7 @@ class EntryToPost:
     demand: Demand | None = None
     apply_to: ItemLedgerEntry | EntryToPost | None = None
     applies_from: ItemLedgerEntry | None = None
+    cost_from: tuple[EntryToPost, ...] = ()
 
     @property
     def key(self) -> Key:
@@ -317,13 +320,15 @@ def _new_entry(e: EntryToPost) -> ItemLedgerEntry:
     )
 
 
-def _plan_inbound(e: EntryToPost, new: ItemLedgerEntry) -> _Supply:
-    if e.applies_from is not None:  # a correction comes back at the cost it went out with
-        unit_cost = e.applies_from.cost_amount / e.applies_from.quantity
+def _plan_inbound(e: EntryToPost, new: ItemLedgerEntry, planned_out: dict[int, ItemLedgerEntry]) -> _Supply:
+    if e.cost_from:  # what the outbound entries it names took out (an output's consumption)
+        new.cost_amount = -sum((planned_out[id(o)].cost_amount for o in e.cost_from), ZERO)
+    elif e.applies_from is not None:  # a correction comes back at the cost it went out with
+        new.cost_amount = round_amount(e.quantity * e.applies_from.cost_amount / e.applies_from.quantity)
     else:
         unit_cost = e.item.unit_cost if e.unit_cost is None else e.unit_cost
+        new.cost_amount = round_amount(e.quantity * unit_cost)
     new.remaining_quantity = e.quantity
-    new.cost_amount = round_amount(e.quantity * unit_cost)
     check_amount_fits(new.cost_amount, what=f"The cost of {format_quantity(e.quantity)} {e.item.no}")
     return _Supply(entry=new, remaining=e.quantity, existing=False)
 
@@ -401,15 +406,17 @@ def _plan_outbound(plan: _Plan, e: EntryToPost, new: ItemLedgerEntry, candidates
 def _plan(entries: Sequence[EntryToPost], supplies: dict[Key, list[_Supply]]) -> _Plan:
     plan = _Plan()
     planned: dict[int, _Supply] = {}  # inbound entries of this posting, by id() of their EntryToPost
+    planned_out: dict[int, ItemLedgerEntry] = {}  # outbound ones, for `cost_from`
     for e in entries:
         new = _new_entry(e)
         plan.new_entries.append(new)
         if e.quantity > 0:
-            supply = _plan_inbound(e, new)
+            supply = _plan_inbound(e, new, planned_out)
             supplies[e.key].append(supply)
             planned[id(e)] = supply
         else:
             _plan_outbound(plan, e, new, _candidates(e, supplies, planned))
+            planned_out[id(e)] = new
     # Entries inserted by this posting carry their final Remaining Quantity from the start.
     for supply in planned.values():
         supply.entry.remaining_quantity = supply.remaining
@@ -470,6 +477,22 @@ def _write_reservations(consumed: list[ConsumedReservation], supplies: dict[Key,
     partly = [Reservation(pk=pk, quantity=qty) for pk, qty in left.items() if qty > 0]
     if partly:
         Reservation.objects.bulk_update(partly, ["quantity"])
+
+
+def preview_item_entries(entries: Sequence[EntryToPost]) -> PostingResult:
+    """What `post_item_entries` would write, computed by the same plan and written nowhere (X-5).
+
+    Raises what the posting would raise (a shortage, a date outside the allowed range).
+    """
+    if not entries:
+        return PostingResult(entries=[], applications=[], consumed=[])
+    _validate(entries, PostingSetup.current())
+    _check_corrections(entries)
+    supplies = _load_supplies(entries)
+    plan = _plan(entries, supplies)
+    if plan.shortages:
+        raise InsufficientInventoryError(_shortages(plan, supplies))
+    return PostingResult(entries=plan.new_entries, applications=plan.applications, consumed=plan.consumed)
 
 
 def post_item_entries(entries: Sequence[EntryToPost]) -> PostingResult:

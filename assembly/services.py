@@ -270,7 +270,9 @@ def update_assembly_order(
     if quantity_to_assemble is not None:
         low, high = quantity_to_assemble_bounds(header)
         if not (low <= quantity_to_assemble <= high):
-            raise ValidationError({"quantity_to_assemble": _range_message(header, low, high)})
+            raise ValidationError(
+                {"quantity_to_assemble": quantity_to_assemble_range_message(header, low, high)}
+            )
         header.quantity_to_assemble = quantity_to_assemble
     header.save()
     apply_header_to_lines(header)
@@ -278,7 +280,7 @@ def update_assembly_order(
     return header
 
 
-def _range_message(header: AssemblyHeader, low: Decimal, high: Decimal) -> str:
+def quantity_to_assemble_range_message(header: AssemblyHeader, low: Decimal, high: Decimal) -> str:
     if not header.is_linked:
         return MSG_QTY_TO_ASSEMBLE_RANGE.format(low=format_quantity(low), high=format_quantity(high))
     line = header.sales_line

@@ -231,3 +231,116 @@ class SalesLine(models.Model):
     @property
     def stock_part(self) -> Decimal:
         return self.quantity - self.qty_to_assemble_to_order
+
+
+# --------------------------------------------------------------------------------------------
+# Posted Sales Shipments (R-POST-4): history, never edited
+# --------------------------------------------------------------------------------------------
+
+
+class SalesShipmentHeader(models.Model):
+    """A Posted Sales Shipment: what one Post (Ship) of a sales order shipped."""
+
+    no = models.CharField("No.", max_length=20, unique=True)
+    order = models.ForeignKey(
+        SalesHeader, on_delete=models.PROTECT, related_name="shipments", verbose_name="Order No."
+    )
+    order_no = models.CharField("Order No.", max_length=20)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="shipments")
+    posting_date = models.DateField("Posting Date")
+    shipment_date = models.DateField("Shipment Date")
+    location = models.ForeignKey(
+        "inventory.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="shipments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Posted Sales Shipment"
+        ordering = ["-pk"]
+        constraints = [dates_constraint("posting_date", "shipment_date", name="shipment_dates_in_range")]
+
+    def __str__(self) -> str:
+        return self.no
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:shipment-card", args=[self.pk])
+
+
+class SalesShipmentLine(models.Model):
+    """One shipped line: its quantity, how much of it was assembled to order, and (through `entries`)
+    exactly which item ledger entries its posting wrote (so Undo Shipment can reverse them)."""
+
+    header = models.ForeignKey(SalesShipmentHeader, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField("Line No.")
+    order_line = models.ForeignKey(
+        SalesLine, on_delete=models.PROTECT, related_name="shipment_lines", verbose_name="Order Line"
+    )
+    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="shipment_lines")
+    description = models.CharField("Description", max_length=100, blank=True)
+    location = models.ForeignKey(
+        "inventory.Location", on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    bin = models.ForeignKey(
+        "inventory.Bin", on_delete=models.PROTECT, null=True, blank=True, related_name="shipment_lines"
+    )
+    quantity = QuantityField(verbose_name="Quantity")
+    qty_assembled_to_order = QuantityField(verbose_name="Qty. Assembled to Order")
+    unit_price = AmountField(verbose_name="Unit Price")
+    posted_assembly = models.OneToOneField(
+        "assembly.PostedAssemblyHeader",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shipment_line",
+        verbose_name="Posted Assembly Order",
+    )
+
+    class Meta:
+        verbose_name = "Posted Sales Shipment Line"
+        ordering = ["header", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["header", "line_no"], name="shipment_line_no_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0)
+                & models.Q(qty_assembled_to_order__gte=0)
+                & models.Q(qty_assembled_to_order__lte=F("quantity")),
+                name="shipment_line_quantities_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header.no} {self.line_no}"
+
+    @property
+    def qty_from_stock(self) -> Decimal:
+        return self.quantity - self.qty_assembled_to_order
+
+
+class ShipmentEntryRole(models.TextChoices):
+    CONSUMPTION = "CONSUMPTION", "Assembly Consumption"
+    OUTPUT = "OUTPUT", "Assembly Output"
+    ATO_SALE = "ATO_SALE", "Sale, assembled to order"
+    STOCK_SALE = "STOCK_SALE", "Sale, from stock"
+
+
+class ShipmentLineEntry(models.Model):
+    """An item ledger entry a posted shipment line wrote, and what it was for."""
+
+    Role = ShipmentEntryRole
+
+    shipment_line = models.ForeignKey(SalesShipmentLine, on_delete=models.CASCADE, related_name="entries")
+    entry = models.OneToOneField(
+        "inventory.ItemLedgerEntry", on_delete=models.PROTECT, related_name="shipment_line_entry"
+    )
+    role = models.CharField("Role", max_length=12, choices=ShipmentEntryRole)
+
+    class Meta:
+        ordering = ["entry"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=ShipmentEntryRole.values), name="shipment_entry_role_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_line} {self.role} {self.entry_id}"

@@ -1,0 +1,357 @@
+"""Post (Ship): the only way a sales order ships (spec section 11; R-QTS-*, R-POST-1..5, R-RES-8, X-2).
+
+Two phases in one operation, under the one lock order (sales order, its lines, their linked assembly
+orders, every item involved):
+
+- *plan* (`plan_shipment`): a pure computation, from the locked rows, of every ledger entry and
+  document the posting writes. Per line with Qty. to Ship > 0, in R-POST-2's order: the linked order's
+  Quantity to Assemble as Assembly Consumption (bins as R-ASM-2) and Assembly Output into the line's
+  bin; a Sale of those units fixed-applied to that output; Sales of the stock part from the line's
+  reserved entries first, then FIFO from the line's bin, then the location's other bins, one per bin.
+  Preview Posting (X-5) shows exactly this plan, run through the engine's preview.
+- *write* (`_write`): the plan through the posting engine in one posting (it refuses a shortage as a
+  whole, R-INV-3, R-POST-3), then the Posted Assembly Orders, the Posted Sales Shipment with the entries
+  each line wrote (R-POST-4), the lines' and linked orders' quantities and reservations (R-RES-8).
+
+Anything that refuses rolls the whole operation back: nothing is half posted (I-5). Posting twice
+finds nothing left to post, or a plan other than the one the user confirmed (R-POST-5).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from assembly.models import AssemblyLine, PostedAssemblyHeader
+from assembly.services import (
+    AssemblyPlan,
+    plan_assembly,
+    quantity_to_assemble_bounds,
+    quantity_to_assemble_range_message,
+    record_assembly,
+)
+from inventory.figures import ZERO, format_quantity
+from inventory.locks import operation
+from inventory.models import Demand, ItemLedgerEntry
+from inventory.numbering import next_no
+from inventory.services.bins import BinContent
+from inventory.services.posting import EntryToPost, PostingResult, post_item_entries, preview_item_entries
+
+from ..models import (
+    SalesHeader,
+    SalesLine,
+    SalesShipmentHeader,
+    SalesShipmentLine,
+    ShipmentEntryRole,
+    ShipmentLineEntry,
+)
+from . import ato_link
+from .locks import lock_assembly_orders, lock_items, lock_lines, lock_order
+
+MSG_NOTHING_TO_POST = "There is nothing to post."
+MSG_REQUIRE_PICK = (
+    "Location {location} requires a pick: ship line {line} of sales order {no} with Create Inventory Pick."
+)
+MSG_CHANGED = "Sales order {no} has changed since you chose to post it: check what will ship and post again."
+MSG_SHIP_LINE = "Ship {qty} {item}: {ato} assembled to order, {stock} from stock"
+MSG_SHIP_LINE_STOCK = "Ship {qty} {item} from stock"
+MSG_QTA_OUT_OF_RANGE = "Line {line}: {message}"
+PREVIEW_NO = "(on posting)"
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """What posting one line writes (R-POST-2)."""
+
+    line: SalesLine
+    ato_quantity: Decimal
+    assembly: AssemblyPlan | None
+    ato_sale: EntryToPost | None
+    stock_sales: list[EntryToPost]
+
+    @property
+    def quantity(self) -> Decimal:
+        return self.line.qty_to_ship
+
+    @property
+    def stock_quantity(self) -> Decimal:
+        return self.quantity - self.ato_quantity
+
+    @property
+    def entries(self) -> list[EntryToPost]:
+        assembly = self.assembly.entries if self.assembly else []
+        return [*assembly, *([self.ato_sale] if self.ato_sale else []), *self.stock_sales]
+
+    @property
+    def summary(self) -> str:
+        """ "Ship 10 KIT: 7 assembled to order, 3 from stock" (what the confirmation says)."""
+        qty, item = format_quantity(self.quantity), self.line.item.no
+        if self.ato_quantity == 0:
+            return MSG_SHIP_LINE_STOCK.format(qty=qty, item=item)
+        return MSG_SHIP_LINE.format(
+            qty=qty,
+            item=item,
+            ato=format_quantity(self.ato_quantity),
+            stock=format_quantity(self.stock_quantity),
+        )
+
+
+@dataclass(frozen=True)
+class ShipmentPlan:
+    header: SalesHeader
+    shipment_no: str
+    lines: list[LinePlan]
+
+    @property
+    def entries(self) -> list[EntryToPost]:
+        return [entry for line in self.lines for entry in line.entries]
+
+    @property
+    def fingerprint(self) -> str:
+        """What the user confirmed: each line's quantity and its assembled part. A second Post of the
+        same confirmation (double click, retry, another tab) finds another plan and is refused."""
+        return ";".join(
+            f"{p.line.pk}:{p.quantity.normalize():f}:{p.ato_quantity.normalize():f}" for p in self.lines
+        )
+
+
+@dataclass
+class ShipmentPreview:
+    """Preview Posting (X-5): the plan, and the entries the engine would write for it."""
+
+    plan: ShipmentPlan
+    result: PostingResult
+    by_line: dict[int, list[ItemLedgerEntry]] = field(default_factory=dict)
+
+
+# --- plan ----------------------------------------------------------------------------------------
+
+
+Components = dict[int, list[AssemblyLine]]  # a linked order's component lines, by the order's pk
+
+
+def _lock_for_posting(header: SalesHeader) -> tuple[SalesHeader, list[SalesLine], Components]:
+    """Lock, in the one order, the order, its lines, their linked orders and every item involved."""
+    header = lock_order(header)
+    lines = sorted(lock_lines(header), key=lambda line: line.line_no)
+    orders = lock_assembly_orders(line.assembly_order_id for line in lines)
+    components: Components = defaultdict(list)
+    for component in (
+        AssemblyLine.objects.filter(header_id__in=orders).select_related("item", "bin").order_by("line_no")
+    ):
+        components[component.header_id].append(component)
+    for line in lines:
+        line.assembly_order = orders.get(line.assembly_order_id)
+        if line.assembly_order is not None:
+            line.assembly_order._state.fields_cache["sales_line"] = line
+    lock_items({line.item_id for line in lines} | {c.item_id for cs in components.values() for c in cs})
+    return header, lines, components
+
+
+def _quantity_to_assemble(line: SalesLine) -> Decimal:
+    order = line.assembly_order
+    if order is None or order.remaining_quantity <= 0:
+        return ZERO
+    low, high = quantity_to_assemble_bounds(order)
+    if not (low <= order.quantity_to_assemble <= high):  # R-QTS-2, judged again at posting
+        message = quantity_to_assemble_range_message(order, low, high)
+        raise ValidationError(MSG_QTA_OUT_OF_RANGE.format(line=line.line_no, message=message))
+    return order.quantity_to_assemble
+
+
+def _plan_line(
+    header: SalesHeader,
+    line: SalesLine,
+    *,
+    shipment_no: str,
+    numbers: Callable[[str], str],
+    content: BinContent,
+    components: Components,
+) -> LinePlan:
+    if line.location.require_pick:
+        raise ValidationError(
+            MSG_REQUIRE_PICK.format(location=line.location.code, line=line.line_no, no=header.no)
+        )
+    demand = Demand(sales_line_id=line.pk)
+    common = {
+        "entry_type": ItemLedgerEntry.EntryType.SALE,
+        "document_type": ItemLedgerEntry.DocumentType.SALES_SHIPMENT,
+        "document_no": shipment_no,
+        "document_line_no": line.line_no,
+        "posting_date": header.posting_date,
+        "item": line.item,
+        "location": line.location,
+        "demand": demand,
+    }
+    ato = _quantity_to_assemble(line)
+    assembly = ato_sale = None
+    if ato > 0:
+        order = line.assembly_order
+        assembly = plan_assembly(
+            order,
+            document_no=numbers("POSTED-ASSEMBLY"),
+            posting_date=header.posting_date,
+            bin=line.bin,
+            lines=components[order.pk],
+            content=content,
+        )
+        ato_sale = EntryToPost(bin=line.bin, quantity=-ato, apply_to=assembly.output, **common)
+    stock = line.qty_to_ship - ato
+    stock_sales = []
+    if stock > 0:  # X-2: the stock part from its reserved entries' bins first, then FIFO
+        for bin_, quantity in content.take(item=line.item, quantity=stock, first_bin=line.bin, demand=demand):
+            stock_sales.append(EntryToPost(bin=bin_, quantity=-quantity, **common))
+    return LinePlan(
+        line=line, ato_quantity=ato, assembly=assembly, ato_sale=ato_sale, stock_sales=stock_sales
+    )
+
+
+def plan_shipment(
+    header: SalesHeader, lines: list[SalesLine], components: Components, *, numbers: Callable[[str], str]
+) -> ShipmentPlan:
+    """Every entry and document a Post (Ship) of the locked order writes (see the module doc)."""
+    shipping = [line for line in lines if line.qty_to_ship > 0]
+    if not shipping:
+        raise ValidationError(MSG_NOTHING_TO_POST)
+    shipment_no = numbers("SALES-SHIPMENT")
+    contents: dict[int, BinContent] = {}
+    item_ids: dict[int, set[int]] = defaultdict(set)
+    for line in shipping:
+        item_ids[line.location_id].add(line.item_id)
+        if line.assembly_order is not None:
+            item_ids[line.location_id].update(c.item_id for c in components[line.assembly_order_id])
+    plans = []
+    for line in shipping:
+        content = contents.setdefault(
+            line.location_id, BinContent(location=line.location, item_ids=item_ids[line.location_id])
+        )
+        plans.append(
+            _plan_line(
+                header, line, shipment_no=shipment_no, numbers=numbers, content=content, components=components
+            )
+        )
+    return ShipmentPlan(header=header, shipment_no=shipment_no, lines=plans)
+
+
+def _numbers(series: str) -> str:
+    used_by = {"SALES-SHIPMENT": SalesShipmentHeader, "POSTED-ASSEMBLY": PostedAssemblyHeader}[series]
+    return next_no(series, used_by=used_by)
+
+
+@operation()
+def preview_shipment(*, header: SalesHeader) -> ShipmentPreview:
+    """Preview Posting (X-5): the same plan as Post, through the engine's preview; writes nothing."""
+    header, lines, components = _lock_for_posting(header)
+    plan = plan_shipment(header, lines, components, numbers=lambda series: PREVIEW_NO)
+    result = preview_item_entries(plan.entries)
+    written = dict(zip(map(id, plan.entries), result.entries, strict=True))
+    preview = ShipmentPreview(plan=plan, result=result)
+    for line_plan in plan.lines:
+        preview.by_line[line_plan.line.pk] = [written[id(e)] for e in line_plan.entries]
+    return preview
+
+
+def shipment_summary(*, header: SalesHeader) -> tuple[list[str], str]:
+    """What Post (Ship) would ship, line by line, and the fingerprint that confirms it."""
+    plan = preview_shipment(header=header).plan
+    return [line.summary for line in plan.lines], plan.fingerprint
+
+
+# --- write ---------------------------------------------------------------------------------------
+
+
+@operation()
+def post_shipment(*, header: SalesHeader, expect: str | None = None) -> SalesShipmentHeader:
+    """R-POST-1: Post (Ship) the order (released first if Open), all or nothing.
+
+    `expect` is the fingerprint of the plan the user confirmed (see `ShipmentPlan.fingerprint`): when the
+    order would now ship something else, nothing is posted (R-POST-5).
+    """
+    from .orders import release_sales_order  # orders stand on lines, which this module stands on
+
+    header = lock_order(header)
+    if header.is_open:
+        release_sales_order(header=header, confirm_shortage=True)  # a shortage refuses below, whole
+    header, lines, components = _lock_for_posting(header)
+    plan = plan_shipment(header, lines, components, numbers=_numbers)
+    if expect is not None and plan.fingerprint != expect:
+        raise ValidationError(MSG_CHANGED.format(no=header.no))
+    return _write(plan)
+
+
+def _write(plan: ShipmentPlan) -> SalesShipmentHeader:
+    header = plan.header
+    result = post_item_entries(plan.entries)
+    written = dict(zip(map(id, plan.entries), result.entries, strict=True))
+    shipment = SalesShipmentHeader.objects.create(
+        no=plan.shipment_no,
+        order=header,
+        order_no=header.no,
+        customer=header.customer,
+        posting_date=header.posting_date,
+        shipment_date=header.shipment_date,
+        location=header.location,
+    )
+    rows, roles = [], []
+    for line_plan in plan.lines:
+        posted = (
+            record_assembly(line_plan.assembly, written, sold_at_once=True).posted
+            if line_plan.assembly
+            else None
+        )
+        rows.append(_shipment_line(shipment, line_plan, posted))
+        roles.append(_roles(line_plan, written))
+    SalesShipmentLine.objects.bulk_create(rows)
+    ShipmentLineEntry.objects.bulk_create(
+        ShipmentLineEntry(shipment_line=row, entry=entry, role=role)
+        for row, line_roles in zip(rows, roles, strict=True)
+        for entry, role in line_roles
+    )
+    _advance_lines(plan)
+    return shipment
+
+
+def _shipment_line(shipment: SalesShipmentHeader, plan: LinePlan, posted: PostedAssemblyHeader | None):
+    line = plan.line
+    return SalesShipmentLine(
+        header=shipment,
+        line_no=line.line_no,
+        order_line=line,
+        item=line.item,
+        description=line.description,
+        location=line.location,
+        bin=line.bin,
+        quantity=plan.quantity,
+        qty_assembled_to_order=plan.ato_quantity,
+        unit_price=line.unit_price,
+        posted_assembly=posted,
+    )
+
+
+def _roles(plan: LinePlan, written: dict[int, ItemLedgerEntry]) -> list[tuple[ItemLedgerEntry, str]]:
+    roles = []
+    if plan.assembly:
+        roles += [(written[id(e)], ShipmentEntryRole.CONSUMPTION) for e in plan.assembly.consumption]
+        roles.append((written[id(plan.assembly.output)], ShipmentEntryRole.OUTPUT))
+        roles.append((written[id(plan.ato_sale)], ShipmentEntryRole.ATO_SALE))
+    roles += [(written[id(e)], ShipmentEntryRole.STOCK_SALE) for e in plan.stock_sales]
+    return roles
+
+
+def _advance_lines(plan: ShipmentPlan) -> None:
+    """R-POST-4, R-SO-2, R-QTS-1: Quantity Shipped grows, Qty. to Ship is the new Outstanding, the linked
+    order's Quantity to Assemble and binding follow (R-RES-1), reservations never exceed Outstanding."""
+    lines = [p.line for p in plan.lines]
+    for line_plan in plan.lines:
+        line = line_plan.line
+        line.quantity_shipped += line_plan.quantity
+        line.qty_to_ship = line.outstanding_quantity
+        line.qty_to_invoice = line.quantity_shipped - line.quantity_invoiced
+    SalesLine.objects.bulk_update(lines, ["quantity_shipped", "qty_to_ship", "qty_to_invoice"])
+    for line in lines:
+        if line.assembly_order is not None:
+            ato_link.sync_linked_assembly_order(line=line)

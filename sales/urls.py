@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import shipment_views, views
 
 app_name = "sales"
 
@@ -27,4 +27,8 @@ urlpatterns = [
     ),
     path("orders/<int:pk>/release/", views.order_release, name="order-release"),
     path("orders/<int:pk>/reopen/", views.order_reopen, name="order-reopen"),
+    path("orders/<int:pk>/post/", shipment_views.order_post, name="order-post"),
+    path("orders/<int:pk>/post/preview/", shipment_views.order_post_preview, name="order-post-preview"),
+    path("shipments/", shipment_views.shipment_list, name="shipment-list"),
+    path("shipments/<int:pk>/", shipment_views.shipment_card, name="shipment-card"),
 ]

@@ -1,13 +1,14 @@
-"""The seed procedure, steps 1-4, in a real browser (spec 15; issue 4): FactBox figures, the Reservation
-dialog, Reserve from Current Line, the line's new Reserved Quantity; and X-1, Use available inventory."""
+"""The seed procedure, steps 1-6, in a real browser (spec 15; issues 4 and 8): FactBox figures, the
+Reservation dialog, Reserve from Current Line, the line's new Reserved Quantity, Release, Post (Ship) with
+its confirmation and Preview Posting; and X-1, Use available inventory."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from inventory.models import Reservation
-from sales.models import SalesLine
+from inventory.models import ItemLedgerEntry, Reservation
+from sales.models import SalesLine, SalesShipmentHeader
 from tests.sales.conftest import Seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +31,7 @@ def open_order_with_kit_line(page, live_server):
     return row
 
 
-def test_seed_steps_1_to_4(logged_in_page, live_server, screenshot):
+def test_seed_steps_1_to_6(logged_in_page, live_server, screenshot):
     page = logged_in_page
     row = open_order_with_kit_line(page, live_server)  # step 1
     expect(row.get_by_label("Qty. to Assemble to Order")).to_have_value("10")
@@ -74,6 +75,42 @@ def test_seed_steps_1_to_4(logged_in_page, live_server, screenshot):
     expect(page.get_by_role("dialog")).to_contain_text("Available Inventory")
     page.keyboard.press("Escape")
     assert SalesLine.objects.with_reserved_quantity().get().reserved_quantity == 10
+
+    page.get_by_role("button", name="Release").click()  # step 5
+    expect(page.get_by_test_id("status")).to_have_text("Released")
+
+    page.get_by_role("link", name="Post…").click()  # step 6
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_test_id("ship-summary")).to_have_text(
+        "Ship 10 KIT: 7 assembled to order, 3 from stock"
+    )
+    screenshot("seed-step-6-confirm")
+    dialog.get_by_role("link", name="Preview Posting").click()
+    preview = page.locator("#preview-dialog")
+    expect(preview.locator("tr[data-entry]")).to_have_count(5)
+    screenshot("seed-step-6-preview")
+    page.keyboard.press("Escape")
+    page.get_by_role("link", name="Post…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Ship").click()
+    row = page.locator("#sales-lines tbody tr").first
+    expect(row.locator("[data-caption='Quantity Shipped']")).to_have_text("10")
+    expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("0")
+    expect(page.locator("#sales-lines")).to_contain_text("was shipped: Posted Sales Shipment")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    screenshot("seed-step-6-shipped")
+
+    shipment = SalesShipmentHeader.objects.get()
+    entries = ItemLedgerEntry.objects.filter(pk__in=shipment.lines.get().entries.values("entry"))
+    assert sorted((e.item.no, e.quantity) for e in entries) == [
+        ("KIT", -7),
+        ("KIT", -3),
+        ("KIT", 7),
+        ("PART-A", -14),
+        ("PART-B", -7),
+    ]
+    page.get_by_role("link", name=shipment.no).click()
+    expect(page.get_by_role("heading", name=f"Posted Sales Shipment {shipment.no}")).to_be_visible()
+    expect(page.locator("[data-figure='qty-assembled-to-order']")).to_have_text("7")
 
 
 def test_x_1_use_available_inventory(logged_in_page, live_server, screenshot):

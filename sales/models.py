@@ -344,3 +344,64 @@ class ShipmentLineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_line} {self.role} {self.entry_id}"
+
+
+# --------------------------------------------------------------------------------------------
+# Inventory Picks (R-PICK-1): what to take from which bin to ship a released order
+# --------------------------------------------------------------------------------------------
+
+
+class InventoryPickHeader(models.Model):
+    """An Inventory Pick for one sales order at one location with Require Pick."""
+
+    no = models.CharField("No.", max_length=20, unique=True)
+    order = models.ForeignKey(
+        SalesHeader, on_delete=models.PROTECT, related_name="picks", verbose_name="Source No."
+    )
+    location = models.ForeignKey("inventory.Location", on_delete=models.PROTECT, related_name="picks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Inventory Pick"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.no
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:pick-card", args=[self.pk])
+
+
+class InventoryPickLine(models.Model):
+    """Take `quantity` of the item from `bin` for a sales line; the assemble-to-order line is the
+    linked order's output, at the line's bin. Posting the pick ships Qty. to Handle."""
+
+    header = models.ForeignKey(InventoryPickHeader, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField("Line No.")
+    order_line = models.ForeignKey(
+        SalesLine, on_delete=models.PROTECT, related_name="pick_lines", verbose_name="Source Line No."
+    )
+    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="pick_lines")
+    bin = models.ForeignKey(
+        "inventory.Bin", on_delete=models.PROTECT, null=True, blank=True, related_name="pick_lines",
+        verbose_name="Bin Code",
+    )  # fmt: skip
+    quantity = QuantityField(verbose_name="Quantity")
+    qty_to_handle = QuantityField(verbose_name="Qty. to Handle")
+    assemble_to_order = models.BooleanField("Assemble to Order", default=False)
+
+    class Meta:
+        verbose_name = "Inventory Pick Line"
+        ordering = ["header", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["header", "line_no"], name="pick_line_no_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0)
+                & models.Q(qty_to_handle__gte=0)
+                & models.Q(qty_to_handle__lte=F("quantity")),
+                name="pick_line_qty_to_handle_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header.no} {self.line_no}"

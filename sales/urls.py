@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import shipment_views, views
+from . import pick_views, shipment_views, views
 
 app_name = "sales"
 
@@ -29,6 +29,13 @@ urlpatterns = [
     path("orders/<int:pk>/reopen/", views.order_reopen, name="order-reopen"),
     path("orders/<int:pk>/post/", shipment_views.order_post, name="order-post"),
     path("orders/<int:pk>/post/preview/", shipment_views.order_post_preview, name="order-post-preview"),
+    path("orders/<int:pk>/create-pick/", pick_views.order_create_pick, name="order-create-pick"),
+    path("picks/", pick_views.pick_list, name="pick-list"),
+    path("picks/<int:pk>/", pick_views.pick_card, name="pick-card"),
+    path("picks/<int:pk>/lines/", pick_views.pick_lines, name="pick-lines"),
+    path("picks/<int:pk>/autofill/", pick_views.pick_autofill, name="pick-autofill"),
+    path("picks/<int:pk>/delete/", pick_views.pick_delete, name="pick-delete"),
+    path("picks/<int:pk>/post/", pick_views.pick_post, name="pick-post"),
     path("shipments/", shipment_views.shipment_list, name="shipment-list"),
     path("shipments/<int:pk>/", shipment_views.shipment_card, name="shipment-card"),
 ]

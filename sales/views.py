@@ -113,6 +113,7 @@ def _card_context(
         "header_form": header_form or SalesHeaderForm(header=header),
         "header_confirm": header_confirm,
         "release_confirm": release_confirm,
+        "needs_pick": any(line.location.require_pick for line in lines),
         "rows": _rows(header, lines, availability),
         "new_form": new_form,
         "total_amount": sum((line.line_amount for line in lines), ZERO),

@@ -76,6 +76,7 @@ MSG_RESERVATIONS_RELEASED = "{qty} reserved units released."
 MSG_LINKED_DELETED = MSG_ASSEMBLY_ORDER_DELETED
 MSG_ORDER_COMPLETED = "Sales order {no} is completed."
 MSG_DELETE_SHIPPED = "You cannot delete the line: {qty} has already been shipped."
+MSG_DELETE_ON_PICK = "You cannot delete the line: inventory pick {no} has a line for it."
 MSG_BLOCKED_CUSTOMER = "Customer {no} is blocked."
 MSG_LINE_PREFIX = "Line {line}: {message}"
 
@@ -551,6 +552,8 @@ def delete_sales_line(*, line: SalesLine) -> LineResult:
         )
     if line.quantity_shipped > 0:
         raise ValidationError(MSG_DELETE_SHIPPED.format(qty=format_quantity(line.quantity_shipped)))
+    if pick_line := line.pick_lines.select_related("header").first():  # R-SO-3
+        raise ValidationError(MSG_DELETE_ON_PICK.format(no=pick_line.header.no))
     Reservation.objects.filter(sales_line=line).delete()
     messages = []
     if no := ato_link.delete_linked_assembly_order(line=line):

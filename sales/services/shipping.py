@@ -34,9 +34,9 @@ from assembly.services import (
     quantity_to_assemble_range_message,
     record_assembly,
 )
-from inventory.figures import ZERO, format_quantity
+from inventory.figures import ZERO, format_quantity, round_quantity
 from inventory.locks import operation
-from inventory.models import Demand, ItemLedgerEntry
+from inventory.models import Bin, Demand, ItemLedgerEntry
 from inventory.numbering import next_no
 from inventory.services.bins import BinContent
 from inventory.services.posting import EntryToPost, PostingResult, post_item_entries, preview_item_entries
@@ -60,7 +60,20 @@ MSG_CHANGED = "Sales order {no} has changed since you chose to post it: check wh
 MSG_SHIP_LINE = "Ship {qty} {item}: {ato} assembled to order, {stock} from stock"
 MSG_SHIP_LINE_STOCK = "Ship {qty} {item} from stock"
 MSG_QTA_OUT_OF_RANGE = "Line {line}: {message}"
+MSG_HANDLE_BEYOND_OUTSTANDING = (
+    "Line {line}: the pick handles more than the outstanding quantity {outstanding}."
+)
 PREVIEW_NO = "(on posting)"
+
+
+@dataclass(frozen=True)
+class Handling:
+    """What a posted inventory pick ships of one line (R-PICK-1): its Qty. to Ship, the linked order's
+    Quantity to Assemble, and the bins and quantities of the stock part."""
+
+    quantity: Decimal
+    ato_quantity: Decimal
+    bins: list[tuple[Bin | None, Decimal]]
 
 
 @dataclass(frozen=True)
@@ -134,7 +147,7 @@ class ShipmentPreview:
 Components = dict[int, list[AssemblyLine]]  # a linked order's component lines, by the order's pk
 
 
-def _lock_for_posting(header: SalesHeader) -> tuple[SalesHeader, list[SalesLine], Components]:
+def lock_for_posting(header: SalesHeader) -> tuple[SalesHeader, list[SalesLine], Components]:
     """Lock, in the one order, the order, its lines, their linked orders and every item involved."""
     header = lock_order(header)
     lines = sorted(lock_lines(header), key=lambda line: line.line_no)
@@ -171,8 +184,9 @@ def _plan_line(
     numbers: Callable[[str], str],
     content: BinContent,
     components: Components,
+    handling: Handling | None = None,
 ) -> LinePlan:
-    if line.location.require_pick:
+    if line.location.require_pick and handling is None:
         raise ValidationError(
             MSG_REQUIRE_PICK.format(location=line.location.code, line=line.line_no, no=header.no)
         )
@@ -203,7 +217,12 @@ def _plan_line(
     stock = line.qty_to_ship - ato
     stock_sales = []
     if stock > 0:  # X-2: the stock part from its reserved entries' bins first, then FIFO
-        for bin_, quantity in content.take(item=line.item, quantity=stock, first_bin=line.bin, demand=demand):
+        parts = (
+            handling.bins
+            if handling is not None  # R-PICK-1: the bins and quantities of the posted pick lines
+            else content.take(item=line.item, quantity=stock, first_bin=line.bin, demand=demand)
+        )
+        for bin_, quantity in parts:
             stock_sales.append(EntryToPost(bin=bin_, quantity=-quantity, **common))
     return LinePlan(
         line=line, ato_quantity=ato, assembly=assembly, ato_sale=ato_sale, stock_sales=stock_sales
@@ -211,9 +230,21 @@ def _plan_line(
 
 
 def plan_shipment(
-    header: SalesHeader, lines: list[SalesLine], components: Components, *, numbers: Callable[[str], str]
+    header: SalesHeader,
+    lines: list[SalesLine],
+    components: Components,
+    *,
+    numbers: Callable[[str], str],
+    handling: dict[int, Handling] | None = None,
 ) -> ShipmentPlan:
-    """Every entry and document a Post (Ship) of the locked order writes (see the module doc)."""
+    """Every entry and document a Post (Ship) of the locked order writes (see the module doc).
+
+    `handling` (a posted inventory pick) ships those lines only, with the pick's quantities and bins.
+    """
+    if handling is not None:
+        lines = [line for line in lines if line.pk in handling]
+        for line in lines:
+            _apply_handling(line, handling[line.pk], components)
     shipping = [line for line in lines if line.qty_to_ship > 0]
     if not shipping:
         raise ValidationError(MSG_NOTHING_TO_POST)
@@ -231,10 +262,35 @@ def plan_shipment(
         )
         plans.append(
             _plan_line(
-                header, line, shipment_no=shipment_no, numbers=numbers, content=content, components=components
+                header,
+                line,
+                shipment_no=shipment_no,
+                numbers=numbers,
+                content=content,
+                components=components,
+                handling=handling.get(line.pk) if handling else None,
             )
         )
     return ShipmentPlan(header=header, shipment_no=shipment_no, lines=plans)
+
+
+def _apply_handling(line: SalesLine, handling: Handling, components: Components) -> None:
+    """R-PICK-1: the line's Qty. to Ship is what its pick lines handle, the linked order's Quantity to
+    Assemble the assemble-to-order pick line's (judged against R-QTS-2 when planned)."""
+    if handling.quantity > line.outstanding_quantity:
+        raise ValidationError(
+            MSG_HANDLE_BEYOND_OUTSTANDING.format(
+                line=line.line_no, outstanding=format_quantity(line.outstanding_quantity)
+            )
+        )
+    line.qty_to_ship = handling.quantity
+    order = line.assembly_order
+    if order is not None:
+        order.quantity_to_assemble = handling.ato_quantity
+        for component in components[order.pk]:
+            component.quantity_to_consume = round_quantity(component.quantity_per * handling.ato_quantity)
+    elif handling.ato_quantity:
+        raise ValidationError(MSG_HANDLE_BEYOND_OUTSTANDING.format(line=line.line_no, outstanding="0"))
 
 
 def _numbers(series: str) -> str:
@@ -245,7 +301,7 @@ def _numbers(series: str) -> str:
 @operation()
 def preview_shipment(*, header: SalesHeader) -> ShipmentPreview:
     """Preview Posting (X-5): the same plan as Post, through the engine's preview; writes nothing."""
-    header, lines, components = _lock_for_posting(header)
+    header, lines, components = lock_for_posting(header)
     plan = plan_shipment(header, lines, components, numbers=lambda series: PREVIEW_NO)
     result = preview_item_entries(plan.entries)
     written = dict(zip(map(id, plan.entries), result.entries, strict=True))
@@ -264,6 +320,12 @@ def shipment_summary(*, header: SalesHeader) -> tuple[list[str], str]:
 # --- write ---------------------------------------------------------------------------------------
 
 
+def post_picked(header: SalesHeader, handling: dict[int, Handling]) -> SalesShipmentHeader:
+    """Post the shipment of an inventory pick (R-PICK-1); the caller holds the operation and the order."""
+    header, lines, components = lock_for_posting(header)
+    return _write(plan_shipment(header, lines, components, numbers=_numbers, handling=handling))
+
+
 @operation()
 def post_shipment(*, header: SalesHeader, expect: str | None = None) -> SalesShipmentHeader:
     """R-POST-1: Post (Ship) the order (released first if Open), all or nothing.
@@ -276,7 +338,7 @@ def post_shipment(*, header: SalesHeader, expect: str | None = None) -> SalesShi
     header = lock_order(header)
     if header.is_open:
         release_sales_order(header=header, confirm_shortage=True)  # a shortage refuses below, whole
-    header, lines, components = _lock_for_posting(header)
+    header, lines, components = lock_for_posting(header)
     plan = plan_shipment(header, lines, components, numbers=_numbers)
     if expect is not None and plan.fingerprint != expect:
         raise ValidationError(MSG_CHANGED.format(no=header.no))

@@ -25,6 +25,7 @@ from inventory.figures import (
     MSG_QUANTITY_MAX,
     ZERO,
     check_date,
+    format_day,
     format_quantity,
     round_quantity,
 )
@@ -83,6 +84,9 @@ MSG_QUANTITY_BELOW_ASSEMBLED = "Quantity cannot be less than the Assembled Quant
 MSG_NO_BOM = "Item {item} has no assembly BOM."
 MSG_COMPLETED = "Assembly order {no} is completed."
 MSG_DELETED = "Assembly order {no} was deleted."
+MSG_DUE_AFTER_DEMAND = (
+    "Due Date cannot be after {date}, the Shipment Date of {demand}, which has reserved this order."
+)
 MSG_HAS_OUTPUT = "Assembly order {no} cannot be deleted: {qty} has already been assembled."
 MSG_BELOW_CONSUMED = "Quantity cannot be less than the Consumed Quantity."
 MSG_LINE_CONSUMED = "A component line that has been consumed from cannot be deleted."
@@ -143,10 +147,13 @@ def apply_header_to_lines(header: AssemblyHeader) -> None:
 
 
 def lock_assembly_order(pk: int) -> AssemblyHeader:
-    """Lock the order's header (the supply lock of its Remaining Quantity, I-6) and read it afresh."""
-    return lock_one(
-        AssemblyHeader.objects.select_related("item", "location", "bin", "sales_line__header"), pk
-    )
+    """Lock the order's header (the supply lock of its Remaining Quantity, I-6) and read it afresh.
+
+    A linked order's sales line is read after the lock, in its own query: read in the same statement
+    it could come from before the wait, and R-QTS-2 would judge a Qty. to Ship that has changed. (Every
+    change of the line locks this order first, so once it is ours the line cannot change under us.)
+    """
+    return lock_one(AssemblyHeader.objects.select_related("item", "location", "bin"), pk)
 
 
 def _check_bin(bin: Bin | None, location: Location) -> None:
@@ -260,6 +267,7 @@ def update_assembly_order(
         header.quantity_to_assemble = header.remaining_quantity  # R-ASM-1 default, unless given below
     if changed["Due Date"]:
         check_date(due_date, field="due_date", caption="Due Date")
+        _check_due_date_for_reservations(header, due_date)
         header.due_date = header.starting_date = due_date
     if changed["Bin Code"]:
         _check_bin(bin, header.location)
@@ -278,6 +286,21 @@ def update_assembly_order(
     apply_header_to_lines(header)
     _sync_reservations_to_remaining(header)
     return header
+
+
+def _check_due_date_for_reservations(header: AssemblyHeader, due_date: datetime.date) -> None:
+    """The mirror of R-SO-5: an order reserved for a demand cannot become due after that demand's date."""
+    for reservation in Reservation.objects.filter(assembly_order=header, binding=False).select_related(
+        "sales_line"
+    ):
+        if reservation.demand.shipment_date < due_date:
+            raise ValidationError(
+                {
+                    "due_date": MSG_DUE_AFTER_DEMAND.format(
+                        date=format_day(reservation.demand.shipment_date), demand=reservation.demand_caption
+                    )
+                }
+            )
 
 
 def quantity_to_assemble_range_message(header: AssemblyHeader, low: Decimal, high: Decimal) -> str:

@@ -47,7 +47,9 @@ class CodeField(forms.ModelChoiceField):
         if isinstance(value, str):
             value = value.strip().upper()
             if "\x00" in value:  # PostgreSQL refuses NUL in text: an unknown code, not a server error
-                raise ValidationError(self.error_messages["invalid_choice"], params={"value": value.replace("\x00", "")})
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], params={"value": value.replace("\x00", "")}
+                )
         return super().to_python(value)
 
     def prepare_value(self, value):
@@ -89,13 +91,16 @@ def date_field(label: str, **kwargs) -> forms.DateField:
         label=label,
         validators=date_validators(label),
         widget=forms.DateInput(
-            attrs={"type": "date", "min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}, format="%Y-%m-%d"
+            attrs={"type": "date", "min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()},
+            format="%Y-%m-%d",
         ),
         **kwargs,
     )
 
 
-def resolve_bin(form: forms.Form, location: Location | None, code: str | None, *, field: str = "bin") -> Bin | None:
+def resolve_bin(
+    form: forms.Form, location: Location | None, code: str | None, *, field: str = "bin"
+) -> Bin | None:
     """A Bin Code typed by the user, looked up within the location; an unknown code is a field error."""
     code = (code or "").strip().upper()
     if location is None or not code:

@@ -23,4 +23,7 @@ def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE
     """A list page's `page` and `query` (its filters without the page number, for the page links)."""
     query = request.GET.copy()
     query.pop("page", None)
-    return {"page": Paginator(queryset, per_page).get_page(request.GET.get("page")), "query": query.urlencode()}
+    return {
+        "page": Paginator(queryset, per_page).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+    }

@@ -32,7 +32,9 @@ LOCK_ORDER = ("sales.SalesHeader", "sales.SalesLine", "assembly.AssemblyHeader",
 MSG_LOCK_TIMEOUT = "Another user is changing {document}. Try again."
 MSG_DATABASE_BUSY = "Another user is changing the same data. Try again."
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL ended one of two transactions waiting on each other
 QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout ran out
+MSG_TOO_SLOW = "The database took too long to answer. Try again."
 
 
 class LockOrderError(RuntimeError):
@@ -61,12 +63,20 @@ def _natural_name(row: models.Model) -> str:
     return str(getattr(row, "no", None) or row)
 
 
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
+
+
 def is_lock_timeout(exc: BaseException) -> bool:
-    """True for a database error that means "waited too long for another transaction"."""
+    """True for a database error that means "waited too long for another transaction" (a lock wait
+    that ran out, a deadlock the database broke, SQLite's busy timeout)."""
     if not isinstance(exc, OperationalError):
         return False
-    code = getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
-    return code in (LOCK_NOT_AVAILABLE, QUERY_CANCELED) or "database is locked" in str(exc)
+    return _sqlstate(exc) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED) or "database is locked" in str(exc)
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and _sqlstate(exc) == QUERY_CANCELED
 
 
 @dataclass
@@ -125,12 +135,27 @@ def lock(
     if not skip_locked:
         _check_order(label, ids)
     try:
-        rows = queryset.select_for_update(of=("self",), skip_locked=skip_locked).filter(pk__in=ids)
-        return list(rows.order_by("pk"))
+        rows = list(
+            queryset.select_for_update(of=("self",), skip_locked=skip_locked)
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
     except OperationalError as exc:
         if is_lock_timeout(exc):
             raise LockTimeout(label, ids) from exc
         raise
+    if skip_locked and (stack := getattr(_state, "stack", None)):
+        stack[-1].pks.setdefault(label, set()).update(row.pk for row in rows)
+    return rows
+
+
+def held(label: str) -> set[int] | None:
+    """The rows of `label` this operation has locked; None outside an operation (a page that only
+    shows figures judges nothing)."""
+    stack = getattr(_state, "stack", None)
+    if not stack:
+        return None
+    return set(stack[-1].pks.get(label, ()))
 
 
 def lock_one(queryset: models.QuerySet | type[models.Model], pk: int) -> models.Model:

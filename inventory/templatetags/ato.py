@@ -1,6 +1,5 @@
 """Template filters shared by every page (loaded as a builtin)."""
 
-
 from django import template
 from django.forms import widgets
 from django.forms.utils import flatatt

@@ -259,6 +259,8 @@ def use_available_inventory(*, line: SalesLine, confirm_reopen: bool = False) ->
     if q <= 0:
         raise ValidationError(MSG_NOTHING_TO_USE)
     new_qato = line.qty_to_assemble_to_order - q
+    on_entries = Reservation.objects.filter(sales_line=line).on_entries()
+    before = on_entries.total()
     result = save_sales_line(
         header=line.header,
         line=line,
@@ -266,8 +268,10 @@ def use_available_inventory(*, line: SalesLine, confirm_reopen: bool = False) ->
         confirm_reopen=confirm_reopen,
     )
     line = result.line
-    taken = _take(line, entry_supplies(line), q)
-    if taken < q:  # cannot happen under the locks held; refuse rather than leave a half-done change
+    # A Reserve = Always line has reserved (some of) the freed units already (R-RES-6): take the rest.
+    still = q - (on_entries.total() - before)
+    taken = _take(line, entry_supplies(line), still) if still > 0 else ZERO
+    if taken < still:  # cannot happen under the locks held; refuse rather than leave a half-done change
         raise ValidationError(MSG_NOTHING_TO_USE)
     message = MSG_USE_AVAILABLE_DONE.format(qty=format_quantity(q), qato=format_quantity(new_qato))
     return UseAvailableResult(line=line, quantity=q, messages=[*result.messages, message])

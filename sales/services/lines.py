@@ -199,10 +199,12 @@ def default_bin(*, item: Item, location: Location, qty_to_assemble_to_order: Dec
 
 def release_excess_reservations(*, line: SalesLine, limit: Decimal) -> Decimal:
     """Reduce the line's non-binding reservations until their sum ≤ limit: those on assembly orders
-    first, then those on item ledger entries, most recently created first, the last one partly."""
+    first, then those on item ledger entries, most recently created first, the last one partly.
+
+    The caller holds the locks of their supplies (the line's item, the assembly orders they are on:
+    `_begin`), under which every reservation on them is judged and written (I-6)."""
     reservations = list(
-        Reservation.objects.select_for_update(of=("self",))
-        .filter(sales_line=line, binding=False)
+        Reservation.objects.filter(sales_line=line, binding=False)
         .annotate(on_entry=Case(When(item_ledger_entry__isnull=True, then=0), default=1))
         .order_by("on_entry", "-created_at", "-pk")  # on assembly orders first, then newest first
     )
@@ -474,7 +476,9 @@ def _auto_reserve(change: LineChange) -> None:
 
 
 def _begin(header: SalesHeader, values: dict[str, Any], line: SalesLine | None) -> LineChange:
-    """Lock the order, the line and its linked order (in the one lock order) and read them afresh."""
+    """Lock, in the one lock order, the order, the line, its linked order with every assembly order the
+    line has reserved, and its item (and the item it changes to), and read them afresh: whatever the
+    change does to the line's reservations is then judged under their supplies' locks (I-6)."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -487,8 +491,13 @@ def _begin(header: SalesHeader, values: dict[str, Any], line: SalesLine | None) 
         order = None
     else:
         line = lock_line(header, line.pk)
-        order = lock_assembly_orders([line.assembly_order_id]).get(line.assembly_order_id)
+        reserved_from = Reservation.objects.filter(sales_line=line, assembly_order__isnull=False).values_list(
+            "assembly_order_id", flat=True
+        )
+        order = lock_assembly_orders([line.assembly_order_id, *reserved_from]).get(line.assembly_order_id)
         line.assembly_order = order  # locked and re-read after the line: an edit on its page is not lost
+    item = values.get("item")
+    lock_items([pk for pk in (line.item_id, item.pk if item is not None else None) if pk is not None])
     new = line.pk is None
     changed = {name for name, value in values.items() if new or _differs(line, name, value)}
     return LineChange(

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader
 from inventory.figures import ZERO, format_quantity
-from inventory.locks import operation
+from inventory.locks import held, operation
 from inventory.models import ItemLedgerEntry, Reservation
 
 from ..models import SalesLine
@@ -137,9 +137,15 @@ def entry_supplies(line: SalesLine) -> list[Supply]:
 
 
 def assembly_supplies(line: SalesLine) -> list[Supply]:
-    """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9)."""
+    """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9).
+
+    Inside an operation only the orders it has locked are offered: a reservation on an assembly order
+    is judged under that order's lock (I-6); one that became due after the locks were taken waits for
+    the next reservation."""
     reserved, current = _reserved_on("assembly_order", line)
     orders = _assembly_receipts(line).annotate(reserved=reserved, current=current).order_by("due_date", "pk")
+    if (locked := held("assembly.AssemblyHeader")) is not None:
+        orders = orders.filter(pk__in=locked)
     return [
         Supply(
             supply_type=SupplyType.ASSEMBLY_ORDER,
@@ -294,10 +300,9 @@ def auto_reserve_locked(line: SalesLine, *, wait_for_orders: bool = True) -> Aut
         return AutoReserveResult(reserved=ZERO, complete=True)
     taken = _take(line, entry_supplies(line), wanted)
     if taken < wanted:
+        if not wait_for_orders:  # lock (without waiting) the orders nobody else is changing, then judge
+            lock_assembly_orders(_assembly_receipts(line).values_list("pk", flat=True), skip_locked=True)
         orders = assembly_supplies(line)
-        if not wait_for_orders:
-            free = lock_assembly_orders((o.pk for o in orders), skip_locked=True)
-            orders = [o for o in assembly_supplies(line) if o.pk in free]  # judged again, under their locks
         taken += _take(line, orders, wanted - taken)
     complete = taken >= wanted
     return AutoReserveResult(

@@ -60,7 +60,7 @@
   document.addEventListener("focusout", function (event) {
     if (!isDate(event.target)) return;
     delete event.target.dataset.editing;
-    if (event.target.isConnected) commit(event.target);
+    if (event.target.isConnected && !event.target.dataset.swapping) commit(event.target);  // left, not replaced
   }, true);
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && isDate(event.target)) commit(event.target);
@@ -71,10 +71,14 @@
 // row (R-SO-*, issue: "a fast keyboard user"). A cell is saved when the user leaves it having changed
 // it (or presses Enter, which saves the row as shown); each request carries only that cell, captured
 // when it was left, so two saves of different cells never undo each other. The queue is kept per row
-// id, not on the row element, so it survives the row being replaced by a response; and a cell the user
-// is typing in while a response replaces the row keeps what was typed (and its caret).
+// id, not on the row element, so it survives the row being replaced by a response. An answer is not
+// swapped in while a later save of the row is on its way (that one answers for both), nor while the user
+// is typing in the row: it waits until they leave the cell (a date half typed is never lost or sent).
+// A save refused because another user held the order (409) can simply be sent again.
 (function () {
   const queues = new Map(); // row id -> promise of the last request queued for that row
+  const pending = new Map(); // row id -> requests queued or in flight
+  const deferred = new Map(); // row id -> an answer held back while the user types in the row
 
   function rowOf(el) {
     return el && el.closest ? el.closest("tr[data-row-save]") : null;
@@ -96,8 +100,10 @@
         return htmx.ajax("POST", url, { source: current, target: "#" + id, swap: "outerHTML", values: payload });
       });
     queues.set(id, next);
+    pending.set(id, (pending.get(id) || 0) + 1);
     next.finally(function () {
       if (queues.get(id) === next) queues.delete(id);
+      pending.set(id, pending.get(id) - 1);
     });
     return next;
   }
@@ -125,10 +131,48 @@
   document.addEventListener("change", function (event) {
     if (rowOf(event.target)) saveCell(event.target);
   });
+  document.addEventListener("focusin", function (event) {
+    if (rowOf(event.target) && event.target.type !== "date") event.target.dataset.focusValue = event.target.value;
+  });
   document.addEventListener("focusout", function (event) {
     const input = event.target;
     if (!input.isConnected || input.dataset.swapping) return; // being replaced, not left by the user
-    if (rowOf(input) && input.value !== input.defaultValue) saveCell(input);
+    const row = rowOf(input);
+    if (!row) return;
+    if (input.value !== input.defaultValue) saveCell(input);
+    if (!pending.get(row.id) && deferred.has(row.id)) {
+      const html = deferred.get(row.id);
+      deferred.delete(row.id);
+      htmx.swap("#" + row.id, html, { swapStyle: "outerHTML" });
+    }
+  });
+  function typingIn(row) {
+    const active = document.activeElement;
+    if (!active || !row.contains(active) || !cellName(active, row)) return false;
+    const since = active.dataset.focusValue !== undefined ? active.dataset.focusValue : active.defaultValue;
+    return active.value !== since;
+  }
+  // Hold back an answer a later one supersedes, or one that would replace the cell being typed in.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const target = event.detail.target;
+    const status = event.detail.xhr.status;
+    if (!target || !target.matches || !target.matches("tr[data-row-save]") || status < 200 || status > 299) return;
+    if ((pending.get(target.id) || 0) > 1) {
+      event.detail.shouldSwap = false;
+    } else if (typingIn(target)) {
+      event.detail.shouldSwap = false;
+      deferred.set(target.id, event.detail.serverResponse);
+    } else {
+      deferred.delete(target.id);
+    }
+  });
+  // "Another user is changing ... Try again." (409): what was sent may be sent again.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail.elt;
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (!elt || !elt.matches || !elt.matches("tr[data-row-save]") || (status >= 200 && status < 300) || status === 422) return;
+    const row = document.getElementById(elt.id);
+    if (row) row.querySelectorAll("input[name]").forEach(function (input) { delete input.dataset.queued; });
   });
   // Enter, and the Yes of a confirmation, submit the row's form: saved as shown, after what is queued.
   document.addEventListener("submit", function (event) {
@@ -158,7 +202,7 @@
   }
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.shouldSwap) beforeSwap(event.detail.target);
-  });
+  });  // (registered after the hold-back above, so it sees its decision)
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     beforeSwap(event.detail.target);
   });

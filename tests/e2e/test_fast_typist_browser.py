@@ -8,11 +8,13 @@ by digit is saved once, when the user leaves the cell, with the date that is sho
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection, transaction
 from playwright.sync_api import expect
 
-from sales.models import SalesLine
+from sales.models import SalesHeader, SalesLine
 from tests.sales.conftest import Seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -137,3 +139,77 @@ def test_r_inv_6_a_date_typed_digit_by_digit_is_saved_once_on_leave_or_enter(
 
     assert traffic.posted == [f"line-{line.pk}-shipment_date=2026-12-15"], traffic.posted
     assert SalesLine.objects.get(pk=line.pk).shipment_date == datetime.date(2026, 12, 15)
+
+
+def test_r_inv_6_a_date_typed_while_an_earlier_save_answers_is_saved_once_whole(logged_in_page, live_server):
+    """Found in review: the answer to the Quantity save replaced the row under a half-typed date, whose
+    year 0002 was then saved (and refused) and 2026 never. The answer now waits until the cell is left."""
+    page = logged_in_page
+    line = open_card(page, live_server)
+    traffic = RowTraffic(page, line)
+    row = page.locator(f"#line-{line.pk}")
+
+    def slow(route):  # the server answers the Quantity save a little later (a busy server)
+        page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route(f"**/sales/orders/{line.header_id}/lines/{line.pk}/", slow)
+    row.get_by_label("Quantity", exact=True).fill("12")
+    row.get_by_label("Shipment Date").focus()  # leaves Quantity: its save is on its way
+    for key in "12152":
+        page.keyboard.press(key)  # month, day and the first digit of the year
+    page.wait_for_function("() => window.__rowSaves.now === 0")  # the Quantity answer replaced the row
+    page.wait_for_timeout(300)
+    for key in "026":
+        page.keyboard.press(key)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # Chromium's date input: the first Tab goes to its picker button
+    page.wait_for_timeout(2500)
+    page.wait_for_function("() => window.__rowSaves.now === 0")
+    saved = SalesLine.objects.get(pk=line.pk)
+    assert saved.quantity == 12
+    assert saved.shipment_date == datetime.date(2026, 12, 15), (traffic.posted, traffic.statuses)
+    assert [p.split("-", 2)[-1] for p in traffic.posted] == ["quantity=12", "shipment_date=2026-12-15"]
+
+
+def test_i_6_an_edit_refused_with_409_can_be_sent_again(logged_in_page, live_server):
+    """Found in review: after "Another user is changing ... Try again." the cell still counted as sent,
+    so leaving it or pressing Enter sent nothing and the edit was lost while shown as saved."""
+    page = logged_in_page
+    line = open_card(page, live_server)
+    traffic = RowTraffic(page, line)
+    row = page.locator(f"#line-{line.pk}")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():  # another user's long transaction on this order
+        try:
+            with transaction.atomic():
+                SalesHeader.objects.select_for_update().get(pk=line.header_id)
+                SalesHeader.objects.filter(pk=line.header_id).update(
+                    order_date=SalesHeader.objects.get(pk=line.header_id).order_date
+                )
+                locked.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    quantity = row.get_by_label("Quantity", exact=True)
+    quantity.fill("12")
+    page.keyboard.press("Tab")
+    expect(page.locator("#alerts")).to_contain_text("Try again", timeout=15_000)
+    release.set()
+    holder.join(20)
+    assert traffic.statuses == [409]
+    expect(quantity).to_have_value("12")  # the typed value is still shown as if it were saved
+
+    # The user does what the message says: back into the cell, Enter (or Tab out again).
+    quantity.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1000)
+    quantity.focus()
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(1000)
+    assert SalesLine.objects.get(pk=line.pk).quantity == 12, (traffic.posted, traffic.statuses)

@@ -228,3 +228,67 @@ def test_r_asm_2_consumption_takes_the_line_bin_then_other_bins_with_free_conten
     assert [(e.bin.code, e.quantity) for e in taken] == [("TO-ASM", -2), ("S-01", -3), ("S-02", -1)]
     assert AssemblyHeader.objects.get(pk=order.pk).assembled_quantity == 6
     assert Reservation.objects.get(item_ledger_entry=reserved).quantity == 3  # still fully backed
+
+
+# --- several demands, several entries in one posting (found in review) ----------------------
+
+
+def _out(seed, qty, demand=None, apply_to=None):
+    return EntryToPost(
+        entry_type=ItemLedgerEntry.EntryType.SALE,
+        document_type=ItemLedgerEntry.DocumentType.SALES_SHIPMENT,
+        document_no="X",
+        posting_date=timezone.localdate(),
+        item=seed.part_a,
+        location=seed.main,
+        bin=None,
+        quantity=D(-qty),
+        demand=demand,
+        apply_to=apply_to,
+    )
+
+
+def _lines(seed, n):
+    header = seed.order()
+    return [seed.line(header, item=seed.part_a, quantity=5) for _ in range(n)]
+
+
+def test_multi_demand_multi_entry_consumption():
+    seed = Seed(stock=False)
+    e1 = post_stock(seed.part_a, seed.main, 4)
+    e2 = post_stock(seed.part_a, seed.main, 6)
+    a, b = _lines(seed, 2)
+    Reservation.objects.create(
+        sales_line=a, item_ledger_entry=e2, item=seed.part_a, location=seed.main, quantity=D(3)
+    )
+    Reservation.objects.create(
+        sales_line=b, item_ledger_entry=e1, item=seed.part_a, location=seed.main, quantity=D(2)
+    )
+    Reservation.objects.create(
+        sales_line=b, item_ledger_entry=e2, item=seed.part_a, location=seed.main, quantity=D(1)
+    )
+    da, db_ = Demand(sales_line_id=a.pk), Demand(sales_line_id=b.pk)
+    result = post_item_entries([_out(seed, 2, da), _out(seed, 2, db_), _out(seed, 2, da), _out(seed, 1, db_)])
+    assert not Reservation.objects.filter(item_ledger_entry__isnull=False).exists()
+    e1.refresh_from_db()
+    e2.refresh_from_db()
+    assert e1.remaining_quantity + e2.remaining_quantity == 3
+    assert sum(c.quantity for c in result.consumed) == 6
+
+
+def test_shortage_message_blames_the_demands_own_reservation():
+    seed = Seed(stock=False)
+    e1 = post_stock(seed.part_a, seed.main, 10)
+    a, b = _lines(seed, 2)
+    Reservation.objects.create(
+        sales_line=a, item_ledger_entry=e1, item=seed.part_a, location=seed.main, quantity=D(4)
+    )
+    Reservation.objects.create(
+        sales_line=b, item_ledger_entry=e1, item=seed.part_a, location=seed.main, quantity=D(6)
+    )
+    with pytest.raises(InsufficientInventoryError) as exc:
+        post_item_entries(
+            [_out(seed, 5, Demand(sales_line_id=a.pk)), _out(seed, 7, Demand(sales_line_id=b.pk))]
+        )
+    second = exc.value.messages[1]
+    assert f"line {b.line_no} (" not in second and f"line {b.line_no}." not in second, second

@@ -10,11 +10,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+import assembly.views as asm_views
+import sales.views as sales_views
 from assembly.models import AssemblyHeader, AssemblyLine, AssemblyStatus
 from assembly.services import create_assembly_order
 from inventory.models import Item, ItemLedgerEntry, Reservation
 from sales.models import SalesHeader, SalesLine, SalesStatus
-from sales.services.lines import save_sales_line
+from sales.services.lines import delete_sales_line, save_sales_line
 from sales.services.orders import ReleaseConfirmationRequired, release_sales_order, update_sales_header
 from sales.services.reservations import SupplyType, reserve_from_current_line
 from tests.factories import ItemFactory, post_stock
@@ -214,3 +216,55 @@ def test_no_warning_when_the_components_are_there(seed, user_client):
         "Able to Assemble"
         not in user_client.get(header.get_absolute_url()).content.decode().split("<aside")[0]
     )
+
+
+# --- a row deleted by another user between a view's read and the service's lock (I-6) ------------
+
+
+@pytest.fixture
+def client_500(client, user):
+    client.raise_request_exception = False
+    client.force_login(user)
+    return client
+
+
+def test_i_6_component_line_edit_while_the_sales_line_deletes_the_linked_order(client_500, monkeypatch):
+    seed = Seed()
+    header = seed.order()
+    line = seed.line(header, quantity=10)
+    order = line.assembly_order
+    component = order.lines.first()
+    real = asm_views.update_assembly_line
+
+    def meanwhile(**kwargs):  # user B sets Qty. to Assemble to Order to 0 (R-LINK-2) just before
+        save_sales_line(header=header, line=line, values={"qty_to_assemble_to_order": D(0)})
+        return real(**kwargs)
+
+    monkeypatch.setattr(asm_views, "update_assembly_line", meanwhile)
+    response = client_500.post(
+        f"/assembly/orders/{order.pk}/lines/{component.pk}/",
+        {f"line-{component.pk}-quantity_per": "3"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 409
+    assert "This record no longer exists: another user has just deleted it." in response.content.decode()
+
+
+def test_i_6_cell_save_while_another_tab_deletes_the_line(client_500, monkeypatch):
+    seed = Seed()
+    header = seed.order()
+    line = seed.line(header, quantity=10)
+    real = sales_views.save_sales_line
+
+    def meanwhile(**kwargs):
+        delete_sales_line(line=line)
+        return real(**kwargs)
+
+    monkeypatch.setattr(sales_views, "save_sales_line", meanwhile)
+    response = client_500.post(
+        f"/sales/orders/{header.pk}/lines/{line.pk}/",
+        {f"line-{line.pk}-quantity": "12"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 409
+    assert "This record no longer exists: another user has just deleted it." in response.content.decode()

@@ -147,7 +147,8 @@ class LineChangeForm(ChangesMixin, forms.Form):
 
     def __init__(self, *args, line, **kwargs):
         kwargs.setdefault(
-            "initial", {"quantity_per": format_quantity(line.quantity_per), "bin": line.bin.code if line.bin else ""}
+            "initial",
+            {"quantity_per": format_quantity(line.quantity_per), "bin": line.bin.code if line.bin else ""},
         )
         super().__init__(*args, prefix=f"line-{line.pk}", **kwargs)
         self.line = line

@@ -785,20 +785,24 @@ def _advance(
 def _move_reservations_to_output(header: AssemblyHeader, output: ItemLedgerEntry, quantity: Decimal) -> None:
     """R-RES-8 / R-ASM-2: reservations on the order move to the output entry, oldest first, for the
     quantity just assembled; the binding moves for the ATO sale that follows."""
-    left = quantity
-    for reservation in Reservation.objects.filter(assembly_order=header).order_by("-binding", "pk"):
+    reservations = list(Reservation.objects.filter(assembly_order=header).order_by("-binding", "pk"))
+    moved, left = [], quantity
+    for reservation in reservations:
         if left <= 0:
             break
         take = min(left, reservation.quantity)
         left -= take
-        Reservation.objects.create(
-            sales_line_id=reservation.sales_line_id,
-            item_ledger_entry=output,
-            item_id=reservation.item_id,
-            location_id=reservation.location_id,
-            quantity=take,
+        moved.append(
+            Reservation(
+                sales_line_id=reservation.sales_line_id,
+                item_ledger_entry=output,
+                item_id=reservation.item_id,
+                location_id=reservation.location_id,
+                quantity=take,
+            )
         )
-        release_reservations([reservation], take)
+    Reservation.objects.bulk_create(moved)  # a fixed number of writes, whatever the reservations
+    release_reservations(reservations, quantity - left)
 
 
 @operation()

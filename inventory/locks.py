@@ -14,6 +14,9 @@ that runs out raises `LockTimeout`, which the project's middleware answers with 
 changing sales order SO-00002. Try again." (HTTP 409): the transaction has rolled back by then, so
 nothing was written.
 
+Number series rows (`inventory.numbering`) are leaf locks: a posting draws its document numbers after
+it has locked its items, never before, and draws nothing else afterwards.
+
 This module lives on the ground floor and names the upper apps' models by their labels only.
 """
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+from inventory.migration_checks import refuse_rows_breaking
+
 
 class Migration(migrations.Migration):
 
@@ -96,3 +98,11 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('allow_posting_from__isnull', True), ('allow_posting_to__isnull', True), ('allow_posting_from__lte', models.F('allow_posting_to')), _connector='OR'), name='posting_setup_range_in_order', violation_error_message='Allow Posting From must not be after Allow Posting To.'),
         ),
     ]
+
+
+# Rows that the defects fixed here let in (a date of year 6, a quantity of 5e12) would break the new
+# constraints: list them and stop, before the first constraint is added (after the new fields).
+Migration.operations.insert(
+    next(n for n, op in enumerate(Migration.operations) if isinstance(op, migrations.AddConstraint)),
+    refuse_rows_breaking("inventory", Migration.operations),
+)

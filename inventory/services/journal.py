@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
-from ..locks import operation
+from ..locks import lock_items, operation
 from ..models import ItemJournalLine, ItemLedgerEntry, PostingSetup
 from ..numbering import next_no
 from .posting import EntryToPost, post_item_entries
@@ -47,6 +47,7 @@ def post_item_journal(*, user: AbstractBaseUser) -> list[ItemLedgerEntry]:
         if not lines:
             raise ValidationError(MSG_NOTHING_TO_POST)
         _check_lines(lines)
+        lock_items(line.item_id for line in lines)  # before the number series (see inventory.locks)
         document_no = (
             next_no("ITEM-JNL", used_by=ItemLedgerEntry, field="document_no")
             if any(not line.document_no for line in lines)

@@ -436,10 +436,9 @@ def _shortages(plan: _Plan, supplies: dict[Key, list[_Supply]]) -> list[Shortage
                         if qty > 0:
                             by_reservation[pk] = qty
                             reservation_ids.add(pk)
-    captions = {
-        r.pk: r.demand_caption
-        for r in Reservation.objects.filter(pk__in=reservation_ids).select_related("sales_line")
-    }
+    # The demand names itself from its document (a sales line, its order's No.): one query for all.
+    holders = Reservation.objects.filter(pk__in=reservation_ids).select_related("sales_line__header")
+    captions = {r.pk: r.demand_caption for r in holders}
     result = []
     for e, missing, key in plan.shortages:
         per_demand: dict[str, Decimal] = defaultdict(lambda: ZERO)

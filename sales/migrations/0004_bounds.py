@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 from django.db import migrations, models
 
+from inventory.migration_checks import refuse_rows_breaking
+
 
 class Migration(migrations.Migration):
 
@@ -27,3 +29,11 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('shipment_date__gte', datetime.date(1900, 1, 1)), ('shipment_date__lte', datetime.date(2999, 12, 31))), name='sales_line_shipment_date_in_range'),
         ),
     ]
+
+
+# Rows that the defects fixed here let in (a date of year 6, a quantity of 5e12) would break the new
+# constraints: list them and stop, before the first constraint is added (after the new fields).
+Migration.operations.insert(
+    next(n for n, op in enumerate(Migration.operations) if isinstance(op, migrations.AddConstraint)),
+    refuse_rows_breaking("sales", Migration.operations),
+)

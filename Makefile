@@ -1,7 +1,7 @@
 # make run           set up, migrate, load the demo data and serve http://127.0.0.1:8000
 # make test          lint, check-migrations, check-deploy, pytest (DATABASE_URL picks the database)
 # make check-deploy  `check --deploy` with the production settings and example environment variables
-# make bench         time posting a 1,000-line item journal on the configured database (SQLite by default)
+# make bench         time posting a 1,000-line item journal and a 50-line Post (Ship) on the configured database
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -44,6 +44,7 @@ pytest: $(DEV_STAMP)
 bench: $(RUNTIME_STAMP)
 	$(MANAGE) migrate
 	$(MANAGE) bench_journal $(BENCH_ARGS)
+	$(MANAGE) bench_shipping --lines 50 --repeat 7
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \

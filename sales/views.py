@@ -42,6 +42,7 @@ from .services.orders import (
     reopen_sales_order,
     update_sales_header,
 )
+from .services.shipping import ship_from
 
 CARD = "sales/order_card.html"
 RESERVATION = "sales/reservation.html"
@@ -64,18 +65,26 @@ def _lines(header: SalesHeader):
 
 
 def _rows(header: SalesHeader, lines, availability: dict | None = None) -> list[dict[str, Any]]:
-    """One entry per line: the line, its row form and its linked order's component warning (R-ASM-4;
-    three queries for all lines together)."""
+    """One entry per line: the line, its row form, its linked order's component warning (R-ASM-4; three
+    queries for all lines together) and where its parts ship from at a location with bins (X-2)."""
     if availability is None:
         availability = availability_of(line.assembly_order for line in lines if line.assembly_order_id)
-    return [
-        {
-            "line": line,
-            "form": SalesLineForm(header=header, line=line),
-            "warning": availability[line.assembly_order_id].warning if line.assembly_order_id else "",
-        }
-        for line in lines
-    ]
+    bins = ship_from(lines)
+    rows = []
+    for line in lines:
+        warnings = [availability[line.assembly_order_id].warning if line.assembly_order_id else ""]
+        where = bins.get(line.pk)
+        if where is not None:
+            warnings.append(where.warning)
+        rows.append(
+            {
+                "line": line,
+                "form": SalesLineForm(header=header, line=line),
+                "warning": " ".join(w for w in warnings if w),
+                "ship_from": where.text if where else "",
+            }
+        )
+    return rows
 
 
 def _card_context(

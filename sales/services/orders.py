@@ -151,14 +151,26 @@ class ReleaseConfirmationRequired(Exception):
 
 
 def release_warnings(header: SalesHeader) -> list[str]:
-    """The component availability warnings of the order's linked assembly orders, by line (R-ASM-4)."""
-    lines = [line for line in header.lines.select_related("assembly_order__item") if line.assembly_order_id]
-    availability = availability_of(line.assembly_order for line in lines)
-    return [
-        f"Line {line.line_no}: {warning}"
-        for line in sorted(lines, key=lambda line: line.line_no)
-        if (warning := availability[line.assembly_order_id].warning)
-    ]
+    """What would keep the order from shipping, by line: the linked orders' component availability
+    (R-ASM-4) and, at locations with bins, a stock part that no bin holds (X-2)."""
+    from .shipping import ship_from  # shipping stands on this module
+
+    lines = sorted(
+        header.lines.select_related("item", "location", "bin", "assembly_order__item"),
+        key=lambda line: line.line_no,
+    )
+    linked = [line for line in lines if line.assembly_order_id]
+    availability = availability_of(line.assembly_order for line in linked)
+    bins = ship_from(lines)
+    warnings = []
+    for line in lines:
+        for warning in (
+            availability[line.assembly_order_id].warning if line.assembly_order_id else "",
+            bins[line.pk].warning if line.pk in bins else "",
+        ):
+            if warning:
+                warnings.append(f"Line {line.line_no}: {warning}")
+    return warnings
 
 
 @operation()

@@ -133,3 +133,25 @@ def test_r_so_3_a_line_on_a_pick_cannot_be_deleted(silver):
     with pytest.raises(ValidationError, match=f"inventory pick {pick.no} has a line for it"):
         delete_sales_line(line=fresh(line))
     assert InventoryPickLine.objects.filter(order_line=line).exists()
+
+
+# --- where each part ships from ---------------------------------------------------------
+
+
+def test_x_2_the_card_shows_where_each_part_ships_from(silver, user_client):
+    header, line = combination_line(silver)
+    html = user_client.get(header.get_absolute_url()).content.decode()
+    assert "Ships from: 7 assembled to order at bin ATO-SHIP, 3 from bin S-01" in html
+
+
+def test_x_2_a_stock_part_no_bin_holds_warns_on_the_card_and_before_release(silver, user_client):
+    from sales.services.orders import ReleaseConfirmationRequired
+
+    post_stock(silver.part_a, silver.silver, 20, bin=silver.to_asm)
+    post_stock(silver.part_b, silver.silver, 10, bin=silver.to_asm)
+    header = silver.order()
+    edit(silver.line(header, quantity=10), qty_to_assemble_to_order=D(7))  # no KIT in stock at all
+    message = "No bin at SILVER holds 3 KIT of the stock part."
+    assert message in user_client.get(header.get_absolute_url()).content.decode()
+    with pytest.raises(ReleaseConfirmationRequired, match=message):
+        release_sales_order(header=header)

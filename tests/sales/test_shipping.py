@@ -253,8 +253,13 @@ def test_r_pick_1_post_ship_is_refused_at_a_require_pick_location(silver):
     assert fresh(line).quantity_shipped == 0
 
 
+# The engine writes all of a shipment's entries (consumption, output, the ATO sale, the stock sales) in
+# one insert; the steps after it are where a posting could be left half done.
 WRITE_STEPS = [
     ("inventory.services.posting.ItemLedgerEntry.objects.bulk_create", "the ledger entries"),
+    ("inventory.services.posting.ItemApplicationEntry.objects.bulk_create", "the application entries"),
+    ("inventory.models.ItemLedgerEntryQuerySet._lower_remaining", "the inbound entries' Remaining Quantity"),
+    ("inventory.services.posting._write_reservations", "the consumed reservations"),
     ("sales.services.shipping.SalesShipmentHeader.objects.create", "the shipment header"),
     ("assembly.services.PostedAssemblyHeader.objects.create", "the posted assembly order"),
     ("assembly.services.AssemblyLine.objects.bulk_update", "the component lines' consumed quantities"),

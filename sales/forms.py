@@ -136,7 +136,7 @@ class SalesHeaderForm(GridForm):
 
     def __init__(self, *args, header: SalesHeader, **kwargs):
         self.header = header
-        if not args and "initial" not in kwargs:
+        if "initial" not in kwargs:
             kwargs["initial"] = {
                 "customer": header.customer.no,
                 "order_date": header.order_date,
@@ -145,7 +145,9 @@ class SalesHeaderForm(GridForm):
                 "location": header.location.code if header.location else "",
             }
         super().__init__(*args, prefix="header", form_id="header-form", **kwargs)
-        if not header.is_open:
+        if not header.is_open and not self.is_bound:
+            # Shown read-only; a change posted all the same (another tab) is parsed, and the service
+            # refuses it with R-SO-1's message next to the field rather than it being dropped.
             for field in self.fields.values():
                 field.disabled = True
 

@@ -268,3 +268,24 @@ def test_i_6_cell_save_while_another_tab_deletes_the_line(client_500, monkeypatc
     )
     assert response.status_code == 409
     assert "This record no longer exists: another user has just deleted it." in response.content.decode()
+
+
+def test_r_so_1_a_header_change_sent_for_a_released_order_says_why(seed, user_client):
+    """Found by the fuzz test: the disabled header fields had no values when posted, so the answer was
+    "This field is required." four times instead of the R-SO-1 message."""
+    header = seed.order()
+    seed.line(header, quantity=1)
+    release_sales_order(header=header)
+    before = world()
+    data = {
+        "header-customer": header.customer.no,
+        "header-order_date": header.order_date.isoformat(),
+        "header-posting_date": header.posting_date.isoformat(),
+        "header-shipment_date": "2030-01-01",
+        "header-location": header.location.code,
+    }
+    response = user_client.post(reverse("sales:header-change", args=[header.pk]), data, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert f"Status must be Open on sales order {header.no} to change Shipment Date (it is Released)." in html
+    assert world() == before

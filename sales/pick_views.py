@@ -24,6 +24,7 @@ from .services.picks import (
     autofill_qty_to_handle,
     create_inventory_pick,
     delete_inventory_pick,
+    pick_fingerprint,
     post_inventory_pick,
     set_qty_to_handle,
 )
@@ -73,6 +74,7 @@ def _render(request: HttpRequest, pick: InventoryPickHeader, *, errors: Any = No
         for line in lines
     ]
     context = {
+        "fingerprint": pick_fingerprint(lines),
         "title": f"Inventory Pick {pick.no}",
         "nav": "picks",
         "pick": pick,
@@ -147,9 +149,7 @@ def pick_post(request: HttpRequest, pk: int) -> HttpResponse:
     if errors:
         return _render(request, pick, errors=errors, typed=typed, status=422)
     try:
-        if values:
-            set_qty_to_handle(pick=pick, values=values)
-        shipment = post_inventory_pick(pick=pick)
+        shipment = post_inventory_pick(pick=pick, values=values, expect=request.POST.get("fingerprint", ""))
     except (ValidationError, InsufficientInventoryError) as exc:
         return _render(
             request, pick, errors={"__all__": ["Nothing was posted.", *exc.messages]}, typed=typed, status=422

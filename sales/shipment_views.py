@@ -4,6 +4,7 @@ and render, each page one template whose swapped regions are partials."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
@@ -27,6 +28,10 @@ SHIPMENT_LIST = "sales/shipment_list.html"
 SHIPMENT_CARD = "sales/shipment_card.html"
 MSG_POSTED = "Sales order {no} was shipped: Posted Sales Shipment"
 MSG_NOTHING_POSTED = "Nothing was posted."
+
+
+class ShipmentFilterForm(SearchForm):
+    order = forms.CharField(label="Order No.", required=False, max_length=20)
 
 
 def _get_header(pk: int) -> SalesHeader:
@@ -100,19 +105,20 @@ def order_post_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def shipment_list(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    form = ShipmentFilterForm(request.GET or None)
     shipments = SalesShipmentHeader.objects.select_related("customer", "location").order_by("-pk")
-    if form.is_valid() and (q := form.cleaned_data["q"].strip()):
-        shipments = shipments.filter(
-            Q(no__icontains=q)
-            | Q(order_no__icontains=q)
-            | Q(customer__no__icontains=q)
-            | Q(customer__name__icontains=q)
-        )
-    elif form.is_bound and not form.is_valid():
+    if form.is_bound and not form.is_valid():  # a NUL byte, an over-long value: nothing matches
         shipments = shipments.none()
-    if order := request.GET.get("order", ""):
-        shipments = shipments.filter(order_no=order[:20])
+    elif form.is_valid():
+        if q := form.cleaned_data["q"].strip():
+            shipments = shipments.filter(
+                Q(no__icontains=q)
+                | Q(order_no__icontains=q)
+                | Q(customer__no__icontains=q)
+                | Q(customer__name__icontains=q)
+            )
+        if order := form.cleaned_data["order"].strip():
+            shipments = shipments.filter(order_no=order)
     context = {
         "title": "Posted Sales Shipments",
         "nav": "shipments",

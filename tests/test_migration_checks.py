@@ -35,7 +35,9 @@ def test_rows_breaking_a_new_bound_stop_the_migration_with_what_to_fix():
     try:
         with pytest.raises(RuntimeError) as stopped:
             MigrationExecutor(connection).migrate(latest())
-        assert f"1 SalesHeader row(s) break the new rule so_dates_in_range (ids: [{bad.pk}])" in str(stopped.value)
+        assert f"1 SalesHeader row(s) break the new rule so_dates_in_range (ids: [{bad.pk}])" in str(
+            stopped.value
+        )
         assert "correct them, then run migrate again" in str(stopped.value)
     finally:
         SalesHeader.objects.filter(pk=bad.pk).delete()

@@ -1,8 +1,8 @@
 """Where to take stock from: bin content as one posting plans to draw on it (R-ASM-2, R-BIN-3, R-POST-2).
 
-`BinContent.take` splits a quantity over bins: the bins of the entries reserved for the demand first,
-then the bin the document names, then the location's other bins with content, oldest entry first; one
-part per bin. It counts only what the demand may take (never another demand's reserved quantity,
+`BinContent.take` splits a quantity over bins: the entries reserved for the demand first (in whichever
+bins they are), then free stock in the bin the document names, then in the location's other bins with
+content, oldest entry first; one part per bin. It counts only what the demand may take (never another demand's reserved quantity,
 R-INV-2), and remembers what earlier takes of the same posting used, so two lines drawing on one item
 never count the same units twice. The posting engine then applies each part within its bin.
 """
@@ -82,23 +82,32 @@ class BinContent:
         if not self.location.bin_mandatory:
             return [(None, quantity)]
         entries = self._load()[item.pk]
-        reserved_bins = [e.bin_id for e in entries if demand is not None and e.held.get(demand, ZERO) > 0]
-        order = list(
-            dict.fromkeys([*reserved_bins, first_bin.pk if first_bin else None, *(e.bin_id for e in entries)])
-        )
         takes: dict[int | None, Decimal] = {}
         needed = quantity
-        for bin_id in order:
-            if needed <= 0 or bin_id is None:
-                continue
-            for entry in (e for e in entries if e.bin_id == bin_id):
-                part = min(needed, entry.free_for(demand))
+
+        def use(entry: _Open, part: Decimal) -> None:
+            nonlocal needed
+            self._use(entry, part, demand)
+            takes[entry.bin_id] = takes.get(entry.bin_id, ZERO) + part
+            needed -= part
+
+        # First the entries reserved for the demand, wherever they are (the posting takes them first).
+        for entry in entries:
+            held = entry.held.get(demand, ZERO) if demand is not None else ZERO
+            if needed > 0 and held > 0:
+                part = min(needed, held, entry.free_for(demand))
                 if part > 0:
-                    self._use(entry, part, demand)
-                    takes[bin_id] = takes.get(bin_id, ZERO) + part
-                    needed -= part
+                    use(entry, part)
+        # Then free stock: the document's bin first, then the other bins by their oldest entry.
+        order = list(dict.fromkeys([first_bin.pk if first_bin else None, *(e.bin_id for e in entries)]))
+        for bin_id in order:
+            for entry in (e for e in entries if bin_id is not None and e.bin_id == bin_id):
                 if needed <= 0:
                     break
+                held = entry.held.get(demand, ZERO) if demand is not None else ZERO
+                part = min(needed, entry.free_for(demand) - held)
+                if part > 0:
+                    use(entry, part)
         if needed > 0:
             if first_bin is None:
                 self.shortages.append(

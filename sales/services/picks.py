@@ -33,6 +33,8 @@ MSG_NOT_RELEASED = "Sales order {no} must be Released to create an inventory pic
 MSG_NOTHING_TO_PICK = "There is nothing to pick for sales order {no}."
 MSG_NOTHING_TO_HANDLE = "There is nothing to handle: Qty. to Handle is 0 on every line of {no}."
 MSG_QTY_TO_HANDLE_RANGE = "Qty. to Handle must be between 0 and {high}."
+MSG_PICK_CHANGED = "Inventory pick {no} has changed since you chose to post it: check it and post again."
+MSG_NOT_RELEASED_TO_POST = "Sales order {no} must be Released to post its inventory pick (it is {status})."
 
 
 def on_picks(lines: list[SalesLine]) -> dict[int, tuple[Decimal, Decimal]]:
@@ -140,15 +142,34 @@ def delete_inventory_pick(*, pick: InventoryPickHeader) -> None:
     pick.delete()
 
 
+def pick_fingerprint(lines: list[InventoryPickLine]) -> str:
+    """What the user saw when choosing Post: each pick line's quantity left to pick. A second Post of the
+    same page (double click, retry, another tab) finds the quantities changed and posts nothing."""
+    return ";".join(f"{line.pk}:{line.quantity.normalize():f}" for line in lines)
+
+
 @operation()
-def post_inventory_pick(*, pick: InventoryPickHeader) -> SalesShipmentHeader:
+def post_inventory_pick(
+    *, pick: InventoryPickHeader, values: dict[int, Decimal] | None = None, expect: str | None = None
+) -> SalesShipmentHeader:
     """Post what the pick's lines handle (R-PICK-1): one shipment, then the handled quantities leave the
-    pick (a pick whose lines are all handled is deleted)."""
+    pick (a pick whose lines are all handled is deleted). `values` (Qty. to Handle typed with the Post)
+    are saved in the same operation, so a refused Post changes nothing; `expect` is the pick's
+    fingerprint when the user chose Post (R-POST-5)."""
     header, pick, lines = _locked_pick(pick)
+    if expect is not None and pick_fingerprint(lines) != expect:
+        raise ValidationError(MSG_PICK_CHANGED.format(no=pick.no))
+    if values:
+        set_qty_to_handle(pick=pick, values=values)
+        lines = list(pick.lines.select_related("item", "bin", "order_line").order_by("line_no"))
+    if not header.is_released:  # R-POST-1: a reopened order is released again before it ships
+        raise ValidationError(
+            MSG_NOT_RELEASED_TO_POST.format(no=header.no, status=header.get_status_display())
+        )
     handled = [line for line in lines if line.qty_to_handle > 0]
     if not handled:
         raise ValidationError(MSG_NOTHING_TO_HANDLE.format(no=pick.no))
-    shipment = post_picked(header, _handling(handled))
+    shipment = post_picked(header, _handling(pick, handled))
     for line in handled:
         line.quantity -= line.qty_to_handle
         line.qty_to_handle = ZERO
@@ -161,7 +182,7 @@ def post_inventory_pick(*, pick: InventoryPickHeader) -> SalesShipmentHeader:
     return shipment
 
 
-def _handling(lines: list[InventoryPickLine]) -> dict[int, Handling]:
+def _handling(pick: InventoryPickHeader, lines: list[InventoryPickLine]) -> dict[int, Handling]:
     quantity: dict[int, Decimal] = defaultdict(lambda: ZERO)
     ato: dict[int, Decimal] = defaultdict(lambda: ZERO)
     bins: dict[int, dict[Bin | None, Decimal]] = defaultdict(dict)
@@ -172,7 +193,17 @@ def _handling(lines: list[InventoryPickLine]) -> dict[int, Handling]:
         else:
             parts = bins[line.order_line_id]
             parts[line.bin] = parts.get(line.bin, ZERO) + line.qty_to_handle
+    made_for = {line.order_line_id: line for line in lines}
+    ato_bins = {line.order_line_id: line.bin_id for line in lines if line.assemble_to_order}
     return {
-        pk: Handling(quantity=qty, ato_quantity=ato[pk], bins=list(bins[pk].items()))
+        pk: Handling(
+            pick_no=pick.no,
+            quantity=qty,
+            ato_quantity=ato[pk],
+            bins=list(bins[pk].items()),
+            item_id=made_for[pk].item_id,
+            location_id=pick.location_id,
+            ato_bin_id=ato_bins.get(pk),
+        )
         for pk, qty in quantity.items()
     }

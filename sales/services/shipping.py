@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from assembly.models import AssemblyLine, PostedAssemblyHeader
 from assembly.services import (
@@ -36,7 +37,7 @@ from assembly.services import (
 )
 from inventory.figures import ZERO, format_quantity, round_quantity
 from inventory.locks import operation
-from inventory.models import Bin, Demand, ItemLedgerEntry
+from inventory.models import Bin, Demand, ItemLedgerEntry, Reservation
 from inventory.numbering import next_no
 from inventory.services.bins import BinContent
 from inventory.services.posting import EntryToPost, PostingResult, post_item_entries, preview_item_entries
@@ -50,6 +51,7 @@ from ..models import (
     ShipmentLineEntry,
 )
 from . import ato_link
+from .lines import release_excess_reservations
 from .locks import lock_assembly_orders, lock_items, lock_lines, lock_order
 
 MSG_NOTHING_TO_POST = "There is nothing to post."
@@ -60,6 +62,14 @@ MSG_CHANGED = "Sales order {no} has changed since you chose to post it: check wh
 MSG_SHIP_LINE = "Ship {qty} {item}: {ato} assembled to order, {stock} from stock"
 MSG_SHIP_LINE_STOCK = "Ship {qty} {item} from stock"
 MSG_QTA_OUT_OF_RANGE = "Line {line}: {message}"
+MSG_PICK_STALE = (
+    "Inventory pick {pick} no longer matches line {line} of sales order {no} (it has changed since the "
+    "pick was made): delete the pick and create it again."
+)
+MSG_NOTHING_TO_ASSEMBLE = (
+    "Line {line}: assembly order {no} has no component line with a Quantity, so there is nothing to "
+    "assemble. Add its components (or set Qty. to Assemble to Order to 0) first."
+)
 MSG_HANDLE_BEYOND_OUTSTANDING = (
     "Line {line}: the pick handles more than the outstanding quantity {outstanding}."
 )
@@ -70,11 +80,16 @@ MSG_STOCK_UNREACHABLE = "No bin at {location} holds {qty} {item} of the stock pa
 @dataclass(frozen=True)
 class Handling:
     """What a posted inventory pick ships of one line (R-PICK-1): its Qty. to Ship, the linked order's
-    Quantity to Assemble, and the bins and quantities of the stock part."""
+    Quantity to Assemble, and the bins and quantities of the stock part; and what the pick was made
+    for (item, location, the assembled part's bin), to refuse a pick the line has since left behind."""
 
+    pick_no: str
     quantity: Decimal
     ato_quantity: Decimal
     bins: list[tuple[Bin | None, Decimal]]
+    item_id: int
+    location_id: int
+    ato_bin_id: int | None
 
 
 @dataclass(frozen=True)
@@ -126,10 +141,13 @@ class ShipmentPlan:
 
     @property
     def fingerprint(self) -> str:
-        """What the user confirmed: each line's quantity and its assembled part. A second Post of the
-        same confirmation (double click, retry, another tab) finds another plan and is refused."""
+        """What the user confirmed: each line's quantity, its assembled part, and what it had shipped
+        then. A second Post of the same confirmation (double click, retry, another tab, another server)
+        finds another plan, since the first changed Quantity Shipped, and is refused."""
         return ";".join(
-            f"{p.line.pk}:{p.quantity.normalize():f}:{p.ato_quantity.normalize():f}" for p in self.lines
+            ":".join(f"{n.normalize():f}" for n in (p.quantity, p.ato_quantity, p.line.quantity_shipped))
+            + f"@{p.line.pk}"
+            for p in self.lines
         )
 
 
@@ -152,7 +170,12 @@ def lock_for_posting(header: SalesHeader) -> tuple[SalesHeader, list[SalesLine],
     """Lock, in the one order, the order, its lines, their linked orders and every item involved."""
     header = lock_order(header)
     lines = sorted(lock_lines(header), key=lambda line: line.line_no)
-    orders = lock_assembly_orders(line.assembly_order_id for line in lines)
+    # The linked orders, and every order a line has reserved (its reservations are lowered after the
+    # shipment, R-RES-2, under their supplies' locks).
+    reserved_from = Reservation.objects.filter(
+        sales_line__in=lines, assembly_order__isnull=False
+    ).values_list("assembly_order_id", flat=True)
+    orders = lock_assembly_orders([*(line.assembly_order_id for line in lines), *reserved_from])
     components: Components = defaultdict(list)
     for component in (
         AssemblyLine.objects.filter(header_id__in=orders).select_related("item", "bin").order_by("line_no")
@@ -206,6 +229,8 @@ def _plan_line(
     assembly = ato_sale = None
     if ato > 0:
         order = line.assembly_order
+        if not any(c.quantity > 0 for c in components[order.pk]):  # R-REL-1's check, again at posting
+            raise ValidationError(MSG_NOTHING_TO_ASSEMBLE.format(line=line.line_no, no=order.no))
         assembly = plan_assembly(
             order,
             document_no=numbers("POSTED-ASSEMBLY"),
@@ -277,7 +302,19 @@ def plan_shipment(
 
 def _apply_handling(line: SalesLine, handling: Handling, components: Components) -> None:
     """R-PICK-1: the line's Qty. to Ship is what its pick lines handle, the linked order's Quantity to
-    Assemble the assemble-to-order pick line's (judged against R-QTS-2 when planned)."""
+    Assemble the assemble-to-order pick line's (judged against R-QTS-2 when planned). A pick that no
+    longer matches its line (another item, location or bin; more than is left to assemble) is refused:
+    it would ship what the order no longer asks for."""
+    order = line.assembly_order
+    ato_left = order.remaining_quantity if order is not None else ZERO
+    if (
+        (handling.item_id, handling.location_id) != (line.item_id, line.location_id)
+        or (handling.ato_quantity > 0 and handling.ato_bin_id != line.bin_id)
+        or handling.ato_quantity > ato_left
+    ):
+        raise ValidationError(
+            MSG_PICK_STALE.format(pick=handling.pick_no, line=line.line_no, no=line.header.no)
+        )
     if handling.quantity > line.outstanding_quantity:
         raise ValidationError(
             MSG_HANDLE_BEYOND_OUTSTANDING.format(
@@ -285,13 +322,10 @@ def _apply_handling(line: SalesLine, handling: Handling, components: Components)
             )
         )
     line.qty_to_ship = handling.quantity
-    order = line.assembly_order
     if order is not None:
         order.quantity_to_assemble = handling.ato_quantity
         for component in components[order.pk]:
             component.quantity_to_consume = round_quantity(component.quantity_per * handling.ato_quantity)
-    elif handling.ato_quantity:
-        raise ValidationError(MSG_HANDLE_BEYOND_OUTSTANDING.format(line=line.line_no, outstanding="0"))
 
 
 def _numbers(series: str) -> str:
@@ -301,10 +335,22 @@ def _numbers(series: str) -> str:
 
 @operation()
 def preview_shipment(*, header: SalesHeader) -> ShipmentPreview:
-    """Preview Posting (X-5): the same plan as Post, through the engine's preview; writes nothing."""
-    header, lines, components = lock_for_posting(header)
-    plan = plan_shipment(header, lines, components, numbers=lambda series: PREVIEW_NO)
-    result = preview_item_entries(plan.entries)
+    """Preview Posting (X-5): the same plan as Post, through the engine's preview; writes nothing.
+
+    An Open order is released first, as Post does (R-POST-1), so that what Release would refuse is
+    refused here too; that release is rolled back with the rest of this operation.
+    """
+    from .orders import release_sales_order  # orders stand on lines, which this module stands on
+
+    try:
+        header = lock_order(header)
+        if header.is_open:
+            release_sales_order(header=header, confirm_shortage=True)
+        header, lines, components = lock_for_posting(header)
+        plan = plan_shipment(header, lines, components, numbers=lambda series: PREVIEW_NO)
+        result = preview_item_entries(plan.entries)
+    finally:
+        transaction.set_rollback(True)  # nothing this operation did is kept (the release above)
     written = dict(zip(map(id, plan.entries), result.entries, strict=True))
     preview = ShipmentPreview(plan=plan, result=result)
     for line_plan in plan.lines:
@@ -491,3 +537,7 @@ def _advance_lines(plan: ShipmentPlan) -> None:
     for line in lines:
         if line.assembly_order is not None:
             ato_link.sync_linked_assembly_order(line=line)
+        # R-RES-2, R-RES-8: what the line still has reserved never exceeds what is left to ship (the
+        # shipment may have taken free stock while a reservation elsewhere remained).
+        linked_remaining = line.assembly_order.remaining_quantity if line.assembly_order else ZERO
+        release_excess_reservations(line=line, limit=line.outstanding_quantity - linked_remaining)

@@ -626,6 +626,7 @@ def test_world_starts_with_stock_reserved_for_other_demands(world):
 
 # --- defects the property's world exposes (reproductions; the application is not changed here) -----
 
+
 def test_x_1_use_available_inventory_on_a_reserve_always_line_keeps_i_3(world):
     """I-3 / R-RES-2 with X-1 and R-RES-6: L3 (LAMP, Reserve Always, Quantity 2) is typed Qty. to
     Assemble to Order 2 (R-QATO-2); 5 LAMP arrive at MAIN; Use available inventory offers q = 2.

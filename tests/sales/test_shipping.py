@@ -17,7 +17,7 @@ from sales.models import SalesLine, SalesShipmentHeader, SalesShipmentLine, Ship
 from sales.services.orders import release_sales_order
 from sales.services.reservations import SupplyType, reserve_from_current_line, reserve_from_supply
 from sales.services.shipping import MSG_NOTHING_TO_POST, post_shipment, preview_shipment, shipment_summary
-from tests.factories import BinFactory, ItemFactory, LocationFactory, post_stock
+from tests.factories import BinFactory, BOMComponentFactory, ItemFactory, LocationFactory, post_stock
 from tests.sales.conftest import Seed
 from tests.sales.test_reservations import assert_reservation_invariants, edit, fresh
 
@@ -290,8 +290,10 @@ def test_posting_50_lines_costs_a_fixed_number_of_queries_per_line(seed, django_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    post_stock(seed.part_a, seed.main, 10000)
-    post_stock(seed.part_b, seed.main, 10000)
+    part_c = ItemFactory(no="PART-C")  # the order: ATO lines of 3 components each
+    BOMComponentFactory(parent_item=seed.kit, component_item=part_c, quantity_per=D(1))
+    for component in (seed.part_a, seed.part_b, part_c):
+        post_stock(component, seed.main, 10000)
     post_stock(seed.kit, seed.main, 1000)
     counts = {}
     for n in (10, 50):

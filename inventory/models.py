@@ -750,10 +750,6 @@ class Demand:
 
     sales_line_id: int
 
-    @classmethod
-    def of(cls, reservation: Reservation) -> Demand:
-        return cls(sales_line_id=reservation.sales_line_id)
-
     @property
     def lookup(self) -> dict[str, int]:
         return {"sales_line_id": self.sales_line_id}

@@ -19,7 +19,7 @@ from inventory.htmx import is_partial, paginate
 from inventory.services.posting import InsufficientInventoryError
 
 from .models import SalesHeader, SalesShipmentHeader, SalesShipmentLine, ShipmentLineEntry
-from .services.shipping import post_shipment, preview_shipment
+from .services.shipping import post_shipment, preview_shipment, shipment_summary
 from .views import CARD, _card_context
 
 POST_DIALOG = "sales/post_ship.html"
@@ -43,12 +43,9 @@ def _dialog(request: HttpRequest, header: SalesHeader, *, errors: list[str] | No
     context = {"title": f"Post {header.no}", "header": header, "errors": errors or []}
     if not errors:
         try:
-            preview = preview_shipment(header=header)
+            context["summary"], context["fingerprint"] = shipment_summary(header=header)
         except (ValidationError, InsufficientInventoryError) as exc:
             context["errors"] = exc.messages
-        else:
-            context["summary"] = [line.summary for line in preview.plan.lines]
-            context["fingerprint"] = preview.plan.fingerprint
     template = POST_DIALOG + ("#post-dialog" if is_partial(request) else "")
     response = render(request, template, context, status=status)
     if is_partial(request) and status != 200:

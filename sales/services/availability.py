@@ -23,11 +23,10 @@ from inventory.figures import ZERO, format_quantity
 from inventory.locks import operation
 from inventory.models import ItemLedgerEntry, Reservation
 
-from ..models import OPEN_SALES_STATUSES, SalesLine
+from ..models import SalesLine
 from .lines import save_sales_line
 from .reservations import _locked_line, _take, entry_supplies, reserved_from_stock
 
-__all__ = ["OPEN_SALES_STATUSES", "factbox", "line_details", "use_available_inventory"]
 MSG_NOTHING_TO_USE = "There is no inventory available to use for this line."
 MSG_USE_AVAILABLE_DONE = "{qty} taken from inventory: Qty. to Assemble to Order is now {qato}."
 

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Max, When
 
 from assembly.models import AssemblyHeader, AssemblyStatus
-from assembly.services import MSG_DELETED as MSG_ASSEMBLY_ORDER_DELETED
+from assembly.services import MSG_DELETED as MSG_LINKED_DELETED
 from inventory.figures import (
     MAX_QUANTITY,
     MAX_UNIT_AMOUNT,
@@ -73,7 +73,6 @@ MSG_CONFIRM_REOPEN = (
     "The linked assembly order {no} is released. Changing the line reopens it. Do you want to continue?"
 )
 MSG_RESERVATIONS_RELEASED = "{qty} reserved units released."
-MSG_LINKED_DELETED = MSG_ASSEMBLY_ORDER_DELETED
 MSG_ORDER_COMPLETED = "Sales order {no} is completed."
 MSG_DELETE_SHIPPED = "You cannot delete the line: {qty} has already been shipped."
 MSG_DELETE_ON_PICK = "You cannot delete the line: inventory pick {no} has a line for it."
@@ -134,6 +133,21 @@ class LineChange:
     old_qato: Decimal
     errors: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, header: SalesHeader, line: SalesLine, values: dict[str, Any]) -> LineChange:
+        """A change of `line` (locked, or new) to `values`: what changes, and what it was before."""
+        new = line.pk is None
+        return cls(
+            header=header,
+            line=line,
+            order=line.assembly_order if not new else None,
+            new=new,
+            values=values,
+            changed={name for name, value in values.items() if new or _differs(line, name, value)},
+            old_quantity=ZERO if new else line.quantity,
+            old_qato=ZERO if new else line.qty_to_assemble_to_order,
+        )
 
     @property
     def assembled(self) -> Decimal:
@@ -428,9 +442,9 @@ def _touches_order(change: LineChange) -> bool:
     )
 
 
-def _confirm_reopen(change: LineChange, confirm_reopen: bool) -> None:
+def _confirm_reopen(change: LineChange, touches_order: bool, confirm_reopen: bool) -> None:
     """R-SYNC-4: a Released linked order is reopened only with the user's consent."""
-    if _touches_order(change) and change.order.status == AssemblyStatus.RELEASED:
+    if touches_order and change.order.status == AssemblyStatus.RELEASED:
         if not confirm_reopen:
             raise ReopenConfirmationRequired(change.order.no)
         change.order.status = AssemblyStatus.OPEN
@@ -498,24 +512,13 @@ def _begin(header: SalesHeader, values: dict[str, Any], line: SalesLine | None) 
         line.assembly_order = order  # locked and re-read after the line: an edit on its page is not lost
     item = values.get("item")
     lock_items([pk for pk in (line.item_id, item.pk if item is not None else None) if pk is not None])
-    new = line.pk is None
-    changed = {name for name, value in values.items() if new or _differs(line, name, value)}
-    return LineChange(
-        header=header,
-        line=line,
-        order=order,
-        new=new,
-        values=values,
-        changed=changed,
-        old_quantity=ZERO if new else line.quantity,
-        old_qato=ZERO if new else line.qty_to_assemble_to_order,
-    )
+    return LineChange.of(header, line, values)
 
 
 def _finish(change: LineChange, *, confirm_reopen: bool) -> LineResult:
     """After the rules: confirm, trim, save, let the link follow, reserve."""
-    _confirm_reopen(change, confirm_reopen)
     touches_order = _touches_order(change)
+    _confirm_reopen(change, touches_order, confirm_reopen)
     _release_excess(change)
     change.line.save()  # post_save creates the linked order when Qty. to Assemble to Order became non-zero (R-LINK-1)
     _follow_link(change, touches_order)
@@ -585,16 +588,7 @@ def sync_lines_to_header(*, header: SalesHeader, confirm_reopen: bool = False) -
     changes = []
     for line in lines:
         line.assembly_order = orders.get(line.assembly_order_id)
-        change = LineChange(
-            header=header,
-            line=line,
-            order=line.assembly_order,
-            new=False,
-            values={"shipment_date": header.shipment_date},
-            changed={"shipment_date"} if line.shipment_date != header.shipment_date else set(),
-            old_quantity=line.quantity,
-            old_qato=line.qty_to_assemble_to_order,
-        )
+        change = LineChange.of(header, line, {"shipment_date": header.shipment_date})
         if change.changed:
             _rule_shipment_date(change, header.shipment_date)
         if change.errors:

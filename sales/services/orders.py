@@ -26,7 +26,6 @@ from .lines import (
 )
 from .locks import lock_assembly_orders, lock_lines, lock_order
 
-MSG_HEADER_NOT_OPEN = MSG_STATUS_NOT_OPEN
 MSG_CONFIRM_RELEASE_SHORT = "Components are short. {warnings} Do you want to release the order anyway?"
 MSG_CUSTOMER_HAS_LINES = "You cannot change Customer No. while the order has lines."
 MSG_NO_LINES = "There is nothing to release for sales order {no}."
@@ -107,7 +106,7 @@ def update_sales_header(
         name = sorted(changed, key=HEADER_FIELDS.index)[0]
         raise ValidationError(
             {
-                name: MSG_HEADER_NOT_OPEN.format(
+                name: MSG_STATUS_NOT_OPEN.format(
                     no=header.no, field=HEADER_CAPTIONS[name], status=header.get_status_display()
                 )
             }

@@ -222,6 +222,9 @@ class PostedAssemblyHeader(models.Model):
     posting_date = models.DateField("Posting Date")
     assemble_to_order = models.BooleanField("Assemble to Order", default=False)
     cost_amount = AmountField(verbose_name="Cost Amount")
+    reversed = models.BooleanField(
+        "Reversed", default=False, help_text="Undone by Undo Shipment of its assemble-to-order line."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -566,6 +566,9 @@ class ItemLedgerEntry(AppendOnlyModel):
         verbose_name="Applies-from Entry",
         help_text="For an inbound correction: the outbound entry it reverses, at that entry's cost.",
     )
+    correction = models.BooleanField(
+        "Correction", default=False, help_text="Written by an undo (Undo Shipment), reversing an entry."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ItemLedgerEntryQuerySet.as_manager()

@@ -28,7 +28,7 @@ MSG_NO_CUSTOMER = "There is no Customer with No. {value}."
 
 
 class SalesLineForm(GridForm):
-    """One sales line row. On a Released order only Qty. to Ship is an input (R-SO-1).
+    """One sales line row. On a Released order only Qty. to Ship and Qty. to Invoice are inputs (R-SO-1).
 
     A row may be saved one cell at a time (the grid sends the cell the user left): names that were not
     submitted keep their saved values, so two saves of different cells never undo each other. A
@@ -46,6 +46,7 @@ class SalesLineForm(GridForm):
     shipment_date = date_field("Shipment Date")
     unit_price = amount_field("Unit Price")
     qty_to_ship = quantity_field("Qty. to Ship")
+    qty_to_invoice = quantity_field("Qty. to Invoice")
 
     def __init__(self, data=None, *, header: SalesHeader, line: SalesLine | None = None, **kwargs):
         self.header = header
@@ -100,6 +101,7 @@ class SalesLineForm(GridForm):
             "shipment_date": line.shipment_date,
             "unit_price": line.unit_price,
             "qty_to_ship": format_quantity(line.qty_to_ship),
+            "qty_to_invoice": format_quantity(line.qty_to_invoice),
         }
 
     def clean(self):

@@ -199,6 +199,17 @@ class SalesLine(models.Model):
             models.CheckConstraint(
                 condition=models.Q(qty_to_assemble_to_order__gte=0), name="sales_line_qato_not_negative"
             ),
+            models.CheckConstraint(  # R-INVC-1: never invoiced beyond shipped, nor asked to
+                condition=models.Q(quantity_invoiced__gte=0)
+                & models.Q(quantity_invoiced__lte=models.F("quantity_shipped"))
+                & models.Q(qty_to_invoice__gte=0)
+                & models.Q(
+                    qty_to_invoice__lte=models.F("qty_to_ship")
+                    + models.F("quantity_shipped")
+                    - models.F("quantity_invoiced")
+                ),
+                name="sales_line_invoicing_within_shipped",
+            ),
             models.CheckConstraint(
                 condition=models.Q(reserve__in=Item.Reserve.values), name="sales_line_reserve_valid"
             ),
@@ -223,6 +234,23 @@ class SalesLine(models.Model):
     @property
     def line_amount(self) -> Decimal:
         return round_amount(self.quantity * self.unit_price)
+
+    @property
+    def max_qty_to_invoice(self) -> Decimal:
+        """R-INVC-1: what a Ship and Invoice may invoice: Qty. to Ship plus shipped, not yet invoiced."""
+        return self.qty_to_ship + self.quantity_shipped - self.quantity_invoiced
+
+    @property
+    def qty_shipped_not_invoiced(self) -> Decimal:
+        return self.quantity_shipped - self.quantity_invoiced
+
+    def init_qty_to_invoice(self) -> None:
+        """Qty. to Invoice defaults to its maximum (BC's InitQtyToInvoice)."""
+        self.qty_to_invoice = self.max_qty_to_invoice
+
+    @property
+    def is_fully_invoiced(self) -> bool:
+        return self.quantity_shipped == self.quantity and self.quantity_invoiced == self.quantity
 
     @property
     def reserves_never(self) -> bool:
@@ -266,6 +294,12 @@ class SalesShipmentHeader(models.Model):
         return reverse("sales:shipment-card", args=[self.pk])
 
 
+class SalesShipmentLineQuerySet(models.QuerySet):
+    def not_invoiced(self) -> SalesShipmentLineQuerySet:
+        """Shipped lines with quantity left to invoice, oldest first: what an invoice draws on."""
+        return self.filter(correction=False, quantity__gt=F("quantity_invoiced")).order_by("pk")
+
+
 class SalesShipmentLine(models.Model):
     """One shipped line: its quantity, how much of it was assembled to order, and (through `entries`)
     exactly which item ledger entries its posting wrote (so Undo Shipment can reverse them)."""
@@ -294,6 +328,21 @@ class SalesShipmentLine(models.Model):
         related_name="shipment_line",
         verbose_name="Posted Assembly Order",
     )
+    quantity_invoiced = QuantityField(verbose_name="Quantity Invoiced")
+    correction = models.BooleanField(
+        "Correction", default=False, help_text="Undone (the original line) or undoing (its reversing line)."
+    )
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name="Reverses Line",
+        help_text="On a reversing line (Undo Shipment, R-UNDO-1): the line it undid.",
+    )
+
+    objects = SalesShipmentLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = "Posted Sales Shipment Line"
@@ -301,10 +350,25 @@ class SalesShipmentLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["header", "line_no"], name="shipment_line_no_unique"),
             models.CheckConstraint(
-                condition=models.Q(quantity__gt=0)
-                & models.Q(qty_assembled_to_order__gte=0)
-                & models.Q(qty_assembled_to_order__lte=F("quantity")),
+                condition=(
+                    models.Q(reverses__isnull=True)
+                    & models.Q(quantity__gt=0)
+                    & models.Q(qty_assembled_to_order__gte=0)
+                    & models.Q(qty_assembled_to_order__lte=F("quantity"))
+                    & models.Q(quantity_invoiced__gte=0)
+                    & models.Q(quantity_invoiced__lte=F("quantity"))
+                )
+                | (
+                    models.Q(reverses__isnull=False, correction=True, quantity_invoiced=0)
+                    & models.Q(quantity__lt=0)
+                    & models.Q(qty_assembled_to_order__lte=0)
+                    & models.Q(qty_assembled_to_order__gte=F("quantity"))
+                ),
                 name="shipment_line_quantities_valid",
+            ),
+            models.CheckConstraint(  # an undone line was never invoiced (R-UNDO-1)
+                condition=models.Q(correction=False) | models.Q(quantity_invoiced=0),
+                name="shipment_line_correction_not_invoiced",
             ),
         ]
 
@@ -315,6 +379,21 @@ class SalesShipmentLine(models.Model):
     def qty_from_stock(self) -> Decimal:
         return self.quantity - self.qty_assembled_to_order
 
+    @property
+    def qty_shipped_not_invoiced(self) -> Decimal:
+        """What is left to invoice of this line ("Qty. Shipped Not Invoiced"); none once undone."""
+        if self.correction:
+            return ZERO
+        return self.quantity - self.quantity_invoiced
+
+    @property
+    def is_reversing(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def can_undo(self) -> bool:
+        return not self.correction and self.quantity_invoiced == 0
+
 
 class ShipmentEntryRole(models.TextChoices):
     CONSUMPTION = "CONSUMPTION", "Assembly Consumption"
@@ -324,7 +403,9 @@ class ShipmentEntryRole(models.TextChoices):
 
 
 class ShipmentLineEntry(models.Model):
-    """An item ledger entry a posted shipment line wrote, and what it was for."""
+    """An item ledger entry a posted shipment line wrote, and what it was for. For a stock sale,
+    `reserved_quantity` is how much of it the line had reserved: Undo Shipment reserves that much again
+    on the entry that brings it back (R-UNDO-1)."""
 
     Role = ShipmentEntryRole
 
@@ -333,17 +414,111 @@ class ShipmentLineEntry(models.Model):
         "inventory.ItemLedgerEntry", on_delete=models.PROTECT, related_name="shipment_line_entry"
     )
     role = models.CharField("Role", max_length=12, choices=ShipmentEntryRole)
+    reserved_quantity = QuantityField(verbose_name="Reserved Quantity")
 
     class Meta:
         ordering = ["entry"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=ShipmentEntryRole.values), name="shipment_entry_role_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reserved_quantity__gte=0), name="shipment_entry_reserved_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.shipment_line} {self.role} {self.entry_id}"
+
+
+# --------------------------------------------------------------------------------------------
+# Posted Sales Invoices (R-INVC-1): history, never edited
+# --------------------------------------------------------------------------------------------
+
+
+class SalesInvoiceHeader(models.Model):
+    """A Posted Sales Invoice: what one Post (Invoice) of a sales order invoiced, with its amounts."""
+
+    no = models.CharField("No.", max_length=20, unique=True)
+    order = models.ForeignKey(
+        SalesHeader, on_delete=models.PROTECT, related_name="invoices", verbose_name="Order No."
+    )
+    order_no = models.CharField("Order No.", max_length=20)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    customer_name = models.CharField("Customer Name", max_length=100)
+    order_date = models.DateField("Order Date")
+    posting_date = models.DateField("Posting Date")
+    shipment_date = models.DateField("Shipment Date")
+    location = models.ForeignKey(
+        "inventory.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    amount = AmountField(verbose_name="Amount")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Posted Sales Invoice"
+        ordering = ["-pk"]
+        constraints = [
+            dates_constraint("order_date", "posting_date", "shipment_date", name="invoice_dates_in_range"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoice_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.no
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:invoice-card", args=[self.pk])
+
+
+class SalesInvoiceLine(models.Model):
+    """One invoiced line: quantity, unit price and line amount (rounded to 2 places)."""
+
+    header = models.ForeignKey(SalesInvoiceHeader, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField("Line No.")
+    order_line = models.ForeignKey(
+        SalesLine, on_delete=models.PROTECT, related_name="invoice_lines", verbose_name="Order Line"
+    )
+    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="invoice_lines")
+    description = models.CharField("Description", max_length=100, blank=True)
+    location = models.ForeignKey("inventory.Location", on_delete=models.PROTECT, related_name="invoice_lines")
+    quantity = QuantityField(verbose_name="Quantity")
+    unit_price = AmountField(verbose_name="Unit Price")
+    line_amount = AmountField(verbose_name="Line Amount")
+
+    class Meta:
+        verbose_name = "Posted Sales Invoice Line"
+        ordering = ["header", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["header", "line_no"], name="invoice_line_no_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0) & models.Q(line_amount__gte=0),
+                name="invoice_line_quantities_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header.no} {self.line_no}"
+
+
+class InvoicedShipment(models.Model):
+    """How much of a posted shipment line an invoice line invoiced (BC's Value Entry Relation): the
+    shipment line ↔ invoice line cross-link, and why an invoiced shipment cannot be undone."""
+
+    invoice_line = models.ForeignKey(SalesInvoiceLine, on_delete=models.CASCADE, related_name="shipments")
+    shipment_line = models.ForeignKey(SalesShipmentLine, on_delete=models.PROTECT, related_name="invoiced")
+    quantity = QuantityField(verbose_name="Quantity")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="invoiced_shipment_positive"),
+            models.UniqueConstraint(
+                fields=["invoice_line", "shipment_line"], name="invoiced_shipment_once_per_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_line} ← {self.shipment_line}: {self.quantity}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -95,6 +95,7 @@ class EntryToPost:
     apply_to: ItemLedgerEntry | EntryToPost | None = None
     applies_from: ItemLedgerEntry | None = None
     cost_from: tuple[EntryToPost, ...] = ()
+    correction: bool = False  # written by an undo, reversing an entry
 
     @property
     def key(self) -> Key:
@@ -155,6 +156,7 @@ class ConsumedReservation:
     entry: ItemLedgerEntry  # the inbound entry the reservation was on
     demand: Demand
     quantity: Decimal
+    outbound: ItemLedgerEntry | None = None  # the entry of this posting that took it
 
 
 @dataclass
@@ -174,6 +176,10 @@ class PostingResult:
 
     def taken_by(self, entry: ItemLedgerEntry) -> list[ItemApplicationEntry]:
         return [a for a in self.applications if a.outbound_entry is entry]
+
+    def reserved_taken_by(self, entry: ItemLedgerEntry) -> Decimal:
+        """How much of what `entry` took out had been reserved for its demand (R-RES-8)."""
+        return sum((c.quantity for c in self.consumed if c.outbound is entry), ZERO)
 
 
 @dataclass
@@ -317,6 +323,7 @@ def _new_entry(e: EntryToPost) -> ItemLedgerEntry:
         bin=e.bin,
         quantity=e.quantity,
         applies_from_entry=e.applies_from,
+        correction=e.correction,
     )
 
 
@@ -367,8 +374,10 @@ def _take(plan: _Plan, new: ItemLedgerEntry, supply: _Supply, quantity: Decimal)
     return quantity * supply.unit_cost
 
 
-def _consume(plan: _Plan, supply: _Supply, demand: Demand, quantity: Decimal) -> None:
-    """The demand's reservations on the supply fall by what its posting took, oldest first."""
+def _consume(
+    plan: _Plan, supply: _Supply, demand: Demand, quantity: Decimal, outbound: ItemLedgerEntry
+) -> None:
+    """The demand's reservations on the supply fall by what its posting (`outbound`) took, oldest first."""
     for row in supply.reservations.get(demand, []):
         if quantity <= 0:
             break
@@ -376,7 +385,9 @@ def _consume(plan: _Plan, supply: _Supply, demand: Demand, quantity: Decimal) ->
         row[1] -= used
         quantity -= used
         plan.consumed.append(
-            ConsumedReservation(reservation_id=row[0], entry=supply.entry, demand=demand, quantity=used)
+            ConsumedReservation(
+                reservation_id=row[0], entry=supply.entry, demand=demand, quantity=used, outbound=outbound
+            )
         )
 
 
@@ -387,7 +398,7 @@ def _plan_outbound(plan: _Plan, e: EntryToPost, new: ItemLedgerEntry, candidates
             take = min(needed, supply.held_by(e.demand), supply.free_for(e.demand))
             if take > 0:
                 cost += _take(plan, new, supply, take)
-                _consume(plan, supply, e.demand, take)
+                _consume(plan, supply, e.demand, take, new)
                 needed -= take
     for supply in candidates:  # then open, unreserved quantity, oldest first
         if needed <= 0:

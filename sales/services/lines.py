@@ -57,6 +57,10 @@ MSG_QUANTITY_NEGATIVE = "Quantity must not be negative."
 MSG_QUANTITY_BELOW_SHIPPED = "Quantity cannot be less than Quantity Shipped ({shipped})."
 MSG_QATO_RANGE = "Qty. to Assemble to Order must be between {low} and {high}."
 MSG_QTY_TO_SHIP_RANGE = "Qty. to Ship must be between 0 and the outstanding quantity {high}."
+MSG_QTY_TO_INVOICE_RANGE = (
+    "You cannot invoice more than {high} units: Qty. to Invoice must be between 0 and Qty. to Ship "
+    "plus what is shipped and not yet invoiced ({high})."
+)
 MSG_ITEM_CHANGE_QATO = "You cannot change No. while Qty. to Assemble to Order is {qty}. Set Qty. to Assemble to Order to 0 first."
 MSG_ITEM_CHANGE_RESERVED = "You cannot change No. while the line has reservations. Cancel them first."
 MSG_ITEM_CHANGE_SHIPPED = "You cannot change No. because the line has been shipped."
@@ -89,8 +93,9 @@ EDITABLE_FIELDS = (
     "shipment_date",
     "unit_price",
     "qty_to_ship",
+    "qty_to_invoice",
 )
-EDITABLE_WHEN_RELEASED = {"qty_to_ship"}  # R-SO-1 (Qty. to Invoice comes with invoicing)
+EDITABLE_WHEN_RELEASED = {"qty_to_ship", "qty_to_invoice"}  # R-SO-1, R-INVC-1
 FIELD_CAPTIONS = {
     "item": "No.",
     "location": "Location Code",
@@ -100,6 +105,7 @@ FIELD_CAPTIONS = {
     "shipment_date": "Shipment Date",
     "unit_price": "Unit Price",
     "qty_to_ship": "Qty. to Ship",
+    "qty_to_invoice": "Qty. to Invoice",
 }
 AUTO_RESERVE_FIELDS = {"quantity", "shipment_date", "qty_to_assemble_to_order"}
 SYNC_FIELDS = {"item", "location", "bin", "quantity", "qty_to_assemble_to_order", "shipment_date"}
@@ -406,6 +412,21 @@ def _rule_qty_to_ship(change: LineChange) -> None:
         line.qty_to_ship = qty_to_ship
 
 
+def _rule_qty_to_invoice(change: LineChange) -> None:
+    """R-INVC-1: Qty. to Invoice as typed within [0, Qty. to Ship + Shipped − Invoiced]; else that maximum
+    again after every change of Quantity or Qty. to Ship (BC's InitQtyToInvoice)."""
+    line = change.line
+    if "qty_to_invoice" in change.changed:
+        qty_to_invoice, high = change.values["qty_to_invoice"], line.max_qty_to_invoice
+        if not (0 <= qty_to_invoice <= high):
+            raise ValidationError(
+                {"qty_to_invoice": MSG_QTY_TO_INVOICE_RANGE.format(high=format_quantity(high))}
+            )
+        line.qty_to_invoice = qty_to_invoice
+    elif change.new or {"quantity", "qty_to_ship"} & change.changed:
+        line.init_qty_to_invoice()
+
+
 def _apply_rules(change: LineChange) -> None:
     _check_status(change)
     for name, rule in FIELD_RULES.items():
@@ -422,6 +443,7 @@ def _apply_rules(change: LineChange) -> None:
     _rule_qato(change)
     _rule_bin(change)
     _rule_qty_to_ship(change)
+    _rule_qty_to_invoice(change)
 
 
 # --- what follows the saved line ---------------------------------------------------------------

@@ -9,7 +9,7 @@ orders, every item involved):
   bin; a Sale of those units fixed-applied to that output; Sales of the stock part from the line's
   reserved entries first, then FIFO from the line's bin, then the location's other bins, one per bin.
   Preview Posting (X-5) shows exactly this plan, run through the engine's preview.
-- *write* (`_write`): the plan through the posting engine in one posting (it refuses a shortage as a
+- *write* (`write_shipment`): the plan through the posting engine in one posting (it refuses a shortage as a
   whole, R-INV-3, R-POST-3), then the Posted Assembly Orders, the Posted Sales Shipment with the entries
   each line wrote (R-POST-4), the lines' and linked orders' quantities and reservations (R-RES-8).
 
@@ -20,7 +20,7 @@ finds nothing left to post, or a plan other than the one the user confirmed (R-P
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -166,8 +166,11 @@ class ShipmentPreview:
 Components = dict[int, list[AssemblyLine]]  # a linked order's component lines, by the order's pk
 
 
-def lock_for_posting(header: SalesHeader) -> tuple[SalesHeader, list[SalesLine], Components]:
-    """Lock, in the one order, the order, its lines, their linked orders and every item involved."""
+def lock_for_posting(
+    header: SalesHeader, *, extra_item_ids: Iterable[int] = ()
+) -> tuple[SalesHeader, list[SalesLine], Components]:
+    """Lock, in the one order, the order, its lines, their linked orders and every item involved (with
+    `extra_item_ids`: items the caller's posting touches besides, as an undo's earlier components)."""
     header = lock_order(header)
     lines = sorted(lock_lines(header), key=lambda line: line.line_no)
     # The linked orders, and every order a line has reserved (its reservations are lowered after the
@@ -185,7 +188,11 @@ def lock_for_posting(header: SalesHeader) -> tuple[SalesHeader, list[SalesLine],
         line.assembly_order = orders.get(line.assembly_order_id)
         if line.assembly_order is not None:
             line.assembly_order._state.fields_cache["sales_line"] = line
-    lock_items({line.item_id for line in lines} | {c.item_id for cs in components.values() for c in cs})
+    lock_items(
+        {line.item_id for line in lines}
+        | {c.item_id for cs in components.values() for c in cs}
+        | set(extra_item_ids)
+    )
     return header, lines, components
 
 
@@ -328,7 +335,8 @@ def _apply_handling(line: SalesLine, handling: Handling, components: Components)
             component.quantity_to_consume = round_quantity(component.quantity_per * handling.ato_quantity)
 
 
-def _numbers(series: str) -> str:
+def draw_number(series: str) -> str:
+    """The next number of the series a shipment posting draws on."""
     used_by = {"SALES-SHIPMENT": SalesShipmentHeader, "POSTED-ASSEMBLY": PostedAssemblyHeader}[series]
     return next_no(series, used_by=used_by)
 
@@ -443,7 +451,7 @@ def ship_from(lines: list[SalesLine]) -> dict[int, ShipFrom]:
 def post_picked(header: SalesHeader, handling: dict[int, Handling]) -> SalesShipmentHeader:
     """Post the shipment of an inventory pick (R-PICK-1); the caller holds the operation and the order."""
     header, lines, components = lock_for_posting(header)
-    return _write(plan_shipment(header, lines, components, numbers=_numbers, handling=handling))
+    return write_shipment(plan_shipment(header, lines, components, numbers=draw_number, handling=handling))
 
 
 @operation()
@@ -459,13 +467,13 @@ def post_shipment(*, header: SalesHeader, expect: str | None = None) -> SalesShi
     if header.is_open:
         release_sales_order(header=header, confirm_shortage=True)  # a shortage refuses below, whole
     header, lines, components = lock_for_posting(header)
-    plan = plan_shipment(header, lines, components, numbers=_numbers)
+    plan = plan_shipment(header, lines, components, numbers=draw_number)
     if expect is not None and plan.fingerprint != expect:
         raise ValidationError(MSG_CHANGED.format(no=header.no))
-    return _write(plan)
+    return write_shipment(plan)
 
 
-def _write(plan: ShipmentPlan) -> SalesShipmentHeader:
+def write_shipment(plan: ShipmentPlan) -> SalesShipmentHeader:
     header = plan.header
     result = post_item_entries(plan.entries)
     written = dict(zip(map(id, plan.entries), result.entries, strict=True))
@@ -489,7 +497,9 @@ def _write(plan: ShipmentPlan) -> SalesShipmentHeader:
         roles.append(_roles(line_plan, written))
     SalesShipmentLine.objects.bulk_create(rows)
     ShipmentLineEntry.objects.bulk_create(
-        ShipmentLineEntry(shipment_line=row, entry=entry, role=role)
+        ShipmentLineEntry(
+            shipment_line=row, entry=entry, role=role, reserved_quantity=result.reserved_taken_by(entry)
+        )
         for row, line_roles in zip(rows, roles, strict=True)
         for entry, role in line_roles
     )
@@ -532,7 +542,7 @@ def _advance_lines(plan: ShipmentPlan) -> None:
         line = line_plan.line
         line.quantity_shipped += line_plan.quantity
         line.qty_to_ship = line.outstanding_quantity
-        line.qty_to_invoice = line.quantity_shipped - line.quantity_invoiced
+        line.init_qty_to_invoice()
     SalesLine.objects.bulk_update(lines, ["quantity_shipped", "qty_to_ship", "qty_to_invoice"])
     for line in lines:
         if line.assembly_order is not None:

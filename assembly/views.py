@@ -384,7 +384,11 @@ def posted_card(request: HttpRequest, pk: int) -> HttpResponse:
         PostedAssemblyHeader.objects.select_related("item", "location", "bin", "order").prefetch_related(
             Prefetch(
                 "lines", PostedAssemblyLine.objects.select_related("item", "location").order_by("line_no")
-            )
+            ),
+            # An assemble-to-order posting's shipment line and the invoices that invoiced it (the sales
+            # app's relations, named here as the template follows them; assembly imports nothing of sales).
+            "shipment_line__header",
+            "shipment_line__invoiced__invoice_line__header",
         ),
         pk=pk,
     )

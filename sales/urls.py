@@ -40,4 +40,11 @@ urlpatterns = [
     path("picks/<id:pk>/post/", pick_views.pick_post, name="pick-post"),
     path("shipments/", shipment_views.shipment_list, name="shipment-list"),
     path("shipments/<id:pk>/", shipment_views.shipment_card, name="shipment-card"),
+    path(
+        "shipments/<id:pk>/lines/<id:line_pk>/undo/",
+        shipment_views.shipment_line_undo,
+        name="shipment-line-undo",
+    ),
+    path("invoices/", shipment_views.invoice_list, name="invoice-list"),
+    path("invoices/<id:pk>/", shipment_views.invoice_card, name="invoice-card"),
 ]

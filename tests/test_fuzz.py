@@ -44,6 +44,7 @@ from assembly.models import AssemblyHeader, AssemblyLine
 from assembly.services import create_assembly_order, post_assembly_order, release_assembly_order
 from inventory.models import ItemJournalLine, ItemLedgerEntry, PostingSetup
 from sales.models import SalesHeader, SalesLine
+from sales.services.invoicing import PostChoice, post_sales_order
 from sales.services.orders import create_sales_order, release_sales_order
 from sales.services.picks import create_inventory_pick
 from sales.services.reservations import reserve_from_current_line
@@ -180,6 +181,10 @@ class World:
         so_shipped = create_sales_order(customer=at_main)
         seed.line(so_shipped, item=seed.part_a, quantity=1)
         shipment = post_shipment(header=so_shipped)
+        # A shipped and invoiced order (R-INVC-1): its invoice, and its shipment line, which cannot be undone.
+        so_invoiced = create_sales_order(customer=at_main)
+        seed.line(so_invoiced, item=seed.part_a, quantity=1)
+        invoiced = post_sales_order(header=so_invoiced, choice=PostChoice.SHIP_AND_INVOICE)
         # A posting range, so that a date within 1900..2999 can still be refused for posting (R-INV-6).
         PostingSetup.objects.create(
             allow_posting_from=datetime.date(2000, 1, 1), allow_posting_to=datetime.date(2199, 12, 31)
@@ -221,6 +226,11 @@ class World:
             PL0=pick_lines[0],
             SO_SHIPPED=so_shipped.pk,
             SHIP=shipment.pk,
+            SHIP_LINE=shipment.lines.get().pk,
+            SO_INVOICED=so_invoiced.pk,
+            SHIP_INVOICED=invoiced.shipment.pk,
+            SHIP_LINE_INVOICED=invoiced.shipment.lines.get().pk,
+            INV=invoiced.invoice.pk,
         )
         self.pks = pks
 
@@ -522,7 +532,7 @@ ENTRY_TYPES = values(["POS_ADJ", "NEG_ADJ"], ["SALE", "ASM_OUT", "pos_adj"])
 DOCUMENT_NOS = values(["", "DOC-1"], ["IJ-00001", "x" * 21])
 SEARCH = values(["", "SO", "SO-00001", "AO-", "kit", "10000", "LAMP", "PAO"])
 
-SALES_ORDERS = ["SO_MAIN", "SO_SILVER", "SO_RELEASED", "SO_PICK", "SO_SHIPPED", "SO:NEWEST"]
+SALES_ORDERS = ["SO_MAIN", "SO_SILVER", "SO_RELEASED", "SO_PICK", "SO_SHIPPED", "SO_INVOICED", "SO:NEWEST"]
 SALES_LINES = [
     "L_KIT", "L_PART", "L_SILVER_KIT", "L_SILVER_PART", "L_REL_KIT", "L_REL_PART", "L_PICK", "SL:NEWEST"
 ]  # fmt: skip
@@ -641,6 +651,7 @@ SALES_LINE_FIELDS = {
     "shipment_date": DATES,
     "unit_price": AMOUNTS,
     "qty_to_ship": QUANTITIES,
+    "qty_to_invoice": QUANTITIES,
 }
 CONFIRM_REOPEN = form(maybe={"confirm_reopen": FLAGS})
 RESERVATION_FORM = form(
@@ -711,8 +722,19 @@ SALES_ACTIONS = {
 
 ONE_PICK = ids(["PICK"]).map(lambda pick: (pick,))
 FINGERPRINTS = values(["", "1:1:0"], ["x" * 300])
+POST_CHOICES = values(["ship", "invoice", "ship_invoice"], ["", "SHIP", "ship and invoice", "x" * 300])
+SHIPMENT_LINE = weighted(
+    (4, st.sampled_from([("SHIP", "SHIP_LINE"), ("SHIP_INVOICED", "SHIP_LINE_INVOICED")])),
+    (1, st.tuples(ids(["SHIP", "SHIP_INVOICED"]), ids(["SHIP_LINE", "SHIP_LINE_INVOICED"]))),
+)
 SHIPPING_ACTIONS = {
     "post ship": request("sales:order-post", args=ONE_ORDER, plain=form(maybe={"fingerprint": FINGERPRINTS})),
+    "post with a choice": request(
+        "sales:order-post",
+        args=ONE_ORDER,
+        plain=form(maybe={"fingerprint": FINGERPRINTS, "choice": POST_CHOICES}),
+    ),
+    "undo shipment": request("sales:shipment-line-undo", args=SHIPMENT_LINE),
     "create inventory pick": request("sales:order-create-pick", args=ONE_ORDER),
     "pick qty to handle": request(
         "sales:pick-lines", args=ONE_PICK, plain=form(maybe={"line-{PL0}-qty_to_handle": QUANTITIES})
@@ -849,7 +871,16 @@ PAGES = {
         plain=form(maybe={"q": SEARCH, "page": PAGE_NUMBERS}),
     ),
     "posted assembly card": request("assembly:posted-card", "GET", args=ids(["PAO"]).map(lambda pao: (pao,))),
-    "post dialog": request("sales:order-post", "GET", args=ONE_ORDER),
+    "post dialog": request(
+        "sales:order-post", "GET", args=ONE_ORDER, plain=form(maybe={"choice": POST_CHOICES})
+    ),
+    "undo shipment question": request("sales:shipment-line-undo", "GET", args=SHIPMENT_LINE),
+    "posted sales invoices": request(
+        "sales:invoice-list", "GET", plain=form(maybe={"q": SEARCH, "order": SEARCH, "page": PAGE_NUMBERS})
+    ),
+    "posted sales invoice card": request(
+        "sales:invoice-card", "GET", args=ids(["INV"]).map(lambda inv: (inv,))
+    ),
     "preview posting": request("sales:order-post-preview", "GET", args=ONE_ORDER),
     "posted sales shipments": request(
         "sales:shipment-list", "GET", plain=form(maybe={"q": SEARCH, "order": SEARCH, "page": PAGE_NUMBERS})

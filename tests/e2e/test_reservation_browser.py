@@ -95,7 +95,7 @@ def test_seed_steps_1_to_6(logged_in_page, live_server, screenshot):
     row = page.locator("#sales-lines tbody tr").first
     expect(row.locator("[data-caption='Quantity Shipped']")).to_have_text("10")
     expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("0")
-    expect(page.locator("#sales-lines")).to_contain_text("was shipped: Posted Sales Shipment")
+    expect(page.locator("#sales-lines")).to_contain_text("was posted: Posted Sales Shipment")
     expect(page.get_by_role("dialog")).to_have_count(0)
     screenshot("seed-step-6-shipped")
 

@@ -41,7 +41,7 @@ def test_post_asks_with_what_will_ship_then_updates_the_card_in_place(seed, user
     assert response.status_code == 200 and html.lstrip().startswith('<div id="order-body"')
     assert '<div id="modal" hx-swap-oob="true"></div>' in html
     shipment = SalesShipmentHeader.objects.get()
-    assert f"Sales order {header.no} was shipped: Posted Sales Shipment" in html and shipment.no in html
+    assert f"Sales order {header.no} was posted: Posted Sales Shipment" in html and shipment.no in html
     assert re.search(r'data-caption="Quantity Shipped">10<', html)
     assert SalesLine.objects.get(pk=line.pk).quantity_shipped == 10
 

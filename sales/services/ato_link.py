@@ -11,13 +11,16 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from assembly.models import AssemblyHeader, AssemblyStatus
-from assembly.services import apply_header_to_lines, explode_bom
+from assembly.services import MSG_DELETED, apply_header_to_lines, explode_bom
 from inventory.figures import ZERO, format_quantity
 from inventory.models import Reservation
 from inventory.numbering import next_no
 
 from ..models import SalesLine
 
+MSG_LINK_KEPT = (
+    "Assembly order {no} is no longer linked to the line and is kept as history: its postings were undone."
+)
 MSG_LINK_HAS_OUTPUT = (
     "The linked assembly order {no} cannot be deleted: {qty} has already been assembled and posted."
 )
@@ -72,8 +75,12 @@ def sync_linked_assembly_order(*, line: SalesLine) -> AssemblyHeader:
 
 
 def delete_linked_assembly_order(*, line: SalesLine) -> str:
-    """R-LINK-2: delete the linked order with its component lines and reservations; return its No.
-    (blank when the line had none)."""
+    """R-LINK-2: delete the linked order with its component lines and reservations; return what the user
+    is told (blank when the line had none).
+
+    An order with posted assembly orders that were all undone (R-UNDO-1) is not deleted: they keep it as
+    history (X-7). It is unlinked instead, its Quantity set to 0 and its status to Completed.
+    """
     order = line.assembly_order
     if order is None:
         return ""
@@ -84,8 +91,14 @@ def delete_linked_assembly_order(*, line: SalesLine) -> str:
     SalesLine.objects.filter(pk=line.pk).update(assembly_order=None)
     line.assembly_order = None
     Reservation.objects.filter(assembly_order=order).delete()
+    if order.postings.exists():
+        order.quantity = order.quantity_to_assemble = ZERO
+        order.status = AssemblyStatus.COMPLETED
+        order.save()
+        apply_header_to_lines(order)
+        return MSG_LINK_KEPT.format(no=order.no)
     order.delete()
-    return order.no
+    return MSG_DELETED.format(no=order.no)
 
 
 def _sync_binding(line: SalesLine, order: AssemblyHeader) -> None:

@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Max, When
 
 from assembly.models import AssemblyHeader, AssemblyStatus
-from assembly.services import MSG_DELETED as MSG_LINKED_DELETED
 from inventory.figures import (
     MAX_QUANTITY,
     MAX_UNIT_AMOUNT,
@@ -80,6 +79,10 @@ MSG_RESERVATIONS_RELEASED = "{qty} reserved units released."
 MSG_ORDER_COMPLETED = "Sales order {no} is completed."
 MSG_DELETE_SHIPPED = "You cannot delete the line: {qty} has already been shipped."
 MSG_DELETE_ON_PICK = "You cannot delete the line: inventory pick {no} has a line for it."
+MSG_DELETE_HAS_SHIPMENTS = (
+    "You cannot delete the line: posted shipment {no} has lines for it, which keep it as history. "
+    "Set its Quantity to 0 instead."
+)
 MSG_BLOCKED_CUSTOMER = "Customer {no} is blocked."
 MSG_LINE_PREFIX = "Line {line}: {message}"
 
@@ -489,8 +492,8 @@ def _follow_link(change: LineChange, touches_order: bool) -> None:
     if change.order is None:
         return
     if line.qty_to_assemble_to_order == 0:
-        if no := ato_link.delete_linked_assembly_order(line=line):  # R-LINK-2
-            change.messages.append(MSG_LINKED_DELETED.format(no=no))
+        if message := ato_link.delete_linked_assembly_order(line=line):  # R-LINK-2
+            change.messages.append(message)
     elif touches_order or {"qty_to_ship", "quantity"} & change.changed:
         ato_link.sync_linked_assembly_order(line=line)  # R-SYNC-1, R-QTS-1
 
@@ -588,10 +591,12 @@ def delete_sales_line(*, line: SalesLine) -> LineResult:
         raise ValidationError(MSG_DELETE_SHIPPED.format(qty=format_quantity(line.quantity_shipped)))
     if pick_line := line.pick_lines.select_related("header").first():  # R-SO-3
         raise ValidationError(MSG_DELETE_ON_PICK.format(no=pick_line.header.no))
+    if shipped := line.shipment_lines.select_related("header").first():  # shipped, then undone
+        raise ValidationError(MSG_DELETE_HAS_SHIPMENTS.format(no=shipped.header.no))
     Reservation.objects.filter(sales_line=line).delete()
     messages = []
-    if no := ato_link.delete_linked_assembly_order(line=line):
-        messages.append(MSG_LINKED_DELETED.format(no=no))
+    if message := ato_link.delete_linked_assembly_order(line=line):
+        messages.append(message)
     line.delete()
     return LineResult(line=line, messages=messages)
 

@@ -8,10 +8,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assembly.models import AssemblyHeader, PostedAssemblyHeader
+from assembly.models import AssemblyHeader, AssemblyStatus, PostedAssemblyHeader
 from inventory.models import ItemApplicationEntry, ItemLedgerEntry, Reservation
 from sales.models import SalesLine, SalesShipmentLine, ShipmentEntryRole
+from sales.services.ato_link import MSG_LINK_KEPT
 from sales.services.invoicing import PostChoice, post_sales_order
+from sales.services.lines import MSG_DELETE_HAS_SHIPMENTS, delete_sales_line, save_sales_line
+from sales.services.orders import reopen_sales_order
 from sales.services.reservations import reserved_quantity
 from sales.services.shipping import post_shipment
 from sales.services.undo import (
@@ -194,3 +197,34 @@ def test_undo_of_a_partial_shipment_gives_back_only_its_part(seed):
     assert reserved_quantity(line) == 4  # the binding: nothing of the stock part was in the first
     assert_reservation_invariants()
     assert SalesLine.objects.get(pk=line.pk).quantity_shipped == 6
+
+
+def test_after_undo_the_ato_part_can_go_to_stock_and_the_assembly_order_is_kept_as_history(seed):
+    """X-7 with R-LINK-2 after R-UNDO-1: Qty. to Assemble to Order 0 would delete the linked order, but
+    its (undone) posted assembly order keeps it: it is unlinked, set to 0 and Completed, never a 500."""
+    header, line = seed_steps_1_to_5(seed)
+    [shipped] = post_shipment(header=header).lines.all()
+    undo_shipment_line(shipment_line=shipped)
+    reopen_sales_order(header=header)
+    order_pk = fresh(line).assembly_order_id
+    result = save_sales_line(
+        header=header, line=fresh(line), values={"qty_to_assemble_to_order": D(0)}, confirm_reopen=True
+    )
+    assert result.messages == [MSG_LINK_KEPT.format(no=AssemblyHeader.objects.get(pk=order_pk).no)]
+    order = AssemblyHeader.objects.get(pk=order_pk)
+    assert (order.quantity, order.status, order.is_linked) == (0, AssemblyStatus.COMPLETED, False)
+    assert not Reservation.objects.filter(assembly_order=order).exists()
+    assert fresh(line).assembly_order_id is None
+    assert_reservation_invariants()
+
+
+def test_a_line_with_posted_shipment_lines_cannot_be_deleted_even_after_undo(seed):
+    header, line = seed_steps_1_to_5(seed)
+    [shipped] = post_shipment(header=header).lines.all()
+    undo_shipment_line(shipment_line=shipped)
+    reopen_sales_order(header=header)
+    before = invoicing_world()
+    with pytest.raises(ValidationError) as refused:
+        delete_sales_line(line=fresh(line))
+    assert refused.value.messages == [MSG_DELETE_HAS_SHIPMENTS.format(no=shipped.header.no)]
+    assert invoicing_world() == before

@@ -800,7 +800,7 @@ JOURNAL_ACTIONS = {
         "inventory:journal-line-change", args=ONE_JOURNAL_LINE, prefix="line", fields=JOURNAL_LINE_FORM
     ),
     "journal line delete": request("inventory:journal-line-delete", args=ONE_JOURNAL_LINE),
-    "journal post": request("inventory:journal-post"),
+    "journal post": request("inventory:journal-post", plain=form(maybe={"confirm": FLAGS})),
 }
 
 

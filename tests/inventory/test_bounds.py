@@ -66,7 +66,7 @@ def test_r_num_1_journal_refuses_figures_whose_cost_would_not_fit(seed, user_cli
 def test_r_num_1_the_largest_journal_line_posts(seed, user_client):
     data = journal_data(quantity="999999.99999", unit_cost="9999999.99")
     assert user_client.post(reverse("inventory:journal-line-add"), data).status_code == 302
-    response = user_client.post(reverse("inventory:journal-post"), follow=True)
+    response = user_client.post(reverse("inventory:journal-post"), {"confirm": "1"}, follow=True)
     assert response.status_code == 200 and "successfully posted" in response.content.decode()
     entry = ItemLedgerEntry.objects.latest("entry_no")
     assert entry.cost_amount == D("9999999989900.00")  # exact on SQLite too (15 significant digits)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from inventory import converters  # noqa: F401 - registers <id:...>
 
-from . import pick_views, shipment_views, views
+from . import navigate_views, pick_views, shipment_views, views
 
 app_name = "sales"
 
@@ -40,4 +40,6 @@ urlpatterns = [
     path("picks/<id:pk>/post/", pick_views.pick_post, name="pick-post"),
     path("shipments/", shipment_views.shipment_list, name="shipment-list"),
     path("shipments/<id:pk>/", shipment_views.shipment_card, name="shipment-card"),
+    path("find-entries/", navigate_views.find_entries, name="find-entries"),
+    path("find-entries/<slug:group>/", navigate_views.find_entries_group, name="find-entries-group"),
 ]

@@ -2,7 +2,7 @@ from django.urls import path
 
 from inventory import converters  # noqa: F401 - registers <id:...>
 
-from . import pick_views, shipment_views, views
+from . import navigate_views, pick_views, shipment_views, views
 
 app_name = "sales"
 
@@ -47,4 +47,6 @@ urlpatterns = [
     ),
     path("invoices/", shipment_views.invoice_list, name="invoice-list"),
     path("invoices/<id:pk>/", shipment_views.invoice_card, name="invoice-card"),
+    path("find-entries/", navigate_views.find_entries, name="find-entries"),
+    path("find-entries/<slug:group>/", navigate_views.find_entries_group, name="find-entries-group"),
 ]

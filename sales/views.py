@@ -31,6 +31,7 @@ from .forms import (
     SalesLineForm,
     SalesOrderFilterForm,
 )
+from .line_rows import LineRows, hidden_columns
 from .models import SalesHeader, SalesLine
 from .services import reservations as engine
 from .services.availability import drilldown_rows, factbox, use_available_inventory
@@ -79,12 +80,17 @@ def _rows(header: SalesHeader, lines, availability: dict | None = None) -> list[
         rows.append(
             {
                 "line": line,
-                "form": SalesLineForm(header=header, line=line),
+                "form": None,  # a display row builds no form (`LineRows` writes its inputs)
                 "warning": " ".join(w for w in warnings if w),
                 "ship_from": where.text if where else "",
             }
         )
     return rows
+
+
+def _row_html(request: HttpRequest, header: SalesHeader, row: dict[str, Any], *, oob: bool = False) -> str:
+    """One row on its own (a save's answer, an out-of-band refresh)."""
+    return LineRows(request, header, [row["line"]], hidden=hidden_columns(request.user)).render(row, oob=oob)
 
 
 def _card_context(
@@ -110,6 +116,11 @@ def _card_context(
     availability = availability_of(line.assembly_order for line in lines if line.assembly_order_id)
     selected = request.GET.get("line")
     selected_line = next((line for line in lines if str(line.pk) == selected), lines[0] if lines else None)
+    grid = LineRows(request, header, lines, hidden=hidden_columns(request.user))
+    rows = [
+        grid.render(row, selected=selected_line is not None and row["line"].pk == selected_line.pk)
+        for row in _rows(header, lines, availability)
+    ]
     return {
         **(
             _factbox_context(selected_line, assembly=availability.get(selected_line.assembly_order_id))
@@ -123,7 +134,8 @@ def _card_context(
         "header_confirm": header_confirm,
         "release_confirm": release_confirm,
         "needs_pick": any(line.location.require_pick for line in lines),
-        "rows": _rows(header, lines, availability),
+        "rows": rows,
+        "grid": grid,
         "new_form": new_form,
         "total_amount": sum((line.line_amount for line in lines), ZERO),
     }
@@ -171,10 +183,9 @@ def _oob(request: HttpRequest, line: SalesLine, *, row: bool = True, **factbox_e
     )
     if row:
         line = _lines(line.header).get(pk=line.pk)
-        row_ctx = {"header": line.header, "row": _rows(line.header, [line])[0]}
         html += (
             "<template>"
-            + render_to_string(CARD + "#line-row", {**row_ctx, "oob": True}, request)
+            + _row_html(request, line.header, _rows(line.header, [line])[0], oob=True)
             + "</template>"
         )
     return html
@@ -366,9 +377,12 @@ def _render_row(
         row["form"] = form
     if not is_partial(request):
         context = _card_context(request, header)
-        context["rows"] = [row if r["line"].pk == line.pk else r for r in context["rows"]]
+        mine = f'<tr id="line-{line.pk}"'
+        context["rows"] = [
+            _row_html(request, header, row) if r.startswith(mine) else r for r in context["rows"]
+        ]
         return render(request, CARD, context, status=status)
-    html = render_to_string(CARD + "#line-row", {"header": header, "row": row}, request)
+    html = _row_html(request, header, row)
     if status == 200:
         html += _oob(request, line, row=False)
     return HttpResponse(html, status=status)

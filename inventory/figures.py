@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 
 QTY_DIGITS = 18
 QTY_PLACES = 5
@@ -66,8 +67,9 @@ def format_amount(value: Decimal | None) -> str:
 
 
 def format_day(value: datetime.date | None) -> str:
-    """A date as the pages show it (ISO, the format of the date inputs)."""
-    return format_date(value, "Y-m-d") if value else ""
+    """A date as the pages show it: the user's locale's short date (12/01/2026 in the US, 01/12/2026 in
+    the UK), the format the browser's date inputs show, so that one date reads the same everywhere."""
+    return date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
 def round_quantity(value: Decimal) -> Decimal:
@@ -111,7 +113,7 @@ def date_range_message(caption: str) -> str:
 
 
 def date_validators(caption: str) -> list:
-    message = date_range_message(caption)
+    message = lazy(date_range_message, str)(caption)  # in the locale of the request that is refused
     return [MinValueValidator(MIN_DATE, message=message), MaxValueValidator(MAX_DATE, message=message)]
 
 

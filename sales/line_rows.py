@@ -27,11 +27,13 @@ from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from inventory.figures import format_quantity
+from inventory.figures import format_day, format_quantity
 from inventory.templatetags.ato import cell
 
 from .forms import SalesLineForm
-from .models import SalesHeader, SalesLine
+from .models import ColumnChoice, SalesHeader, SalesLine
+
+GRID = "sales-lines"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ COLUMNS: tuple[Column, ...] = (
         "shipment_date",
         "Shipment Date",
         field="shipment_date",
-        text=lambda line: line.shipment_date.isoformat(),
+        text=lambda line: format_day(line.shipment_date),
         can_hide=False,
         css="w-date",
     ),
@@ -140,7 +142,6 @@ COLUMNS: tuple[Column, ...] = (
         text=lambda line: format_quantity(line.quantity_invoiced),
         data_caption=True,
     ),
-    Column("assembly_order", "Assembly Order", css="w-code"),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 HIDEABLE = tuple(c for c in COLUMNS if c.can_hide)
@@ -163,9 +164,29 @@ def _input_prototypes(header: SalesHeader, line: SalesLine | None) -> dict[str, 
     return prototypes
 
 
-def hidden_columns(user) -> frozenset[str]:
-    """The columns the user chose to hide ("Choose columns"); none until they choose."""
-    return frozenset()
+def default_hidden(header: SalesHeader) -> frozenset[str]:
+    """What an order shows before its user chooses: invoicing columns once there is something to invoice."""
+    return frozenset({"qty_to_invoice", "quantity_invoiced"}) if header.is_open else frozenset()
+
+
+def hidden_columns(user, header: SalesHeader) -> frozenset[str]:
+    """The columns hidden on this order's grid: the defaults, changed by what the user chose ("Choose
+    columns", remembered per user)."""
+    hidden = set(default_hidden(header))
+    choice = ColumnChoice.objects.filter(user=user, grid=GRID).first() if user.is_authenticated else None
+    if choice is not None:
+        hidden = (hidden - set(choice.shown)) | set(choice.hidden)
+    return frozenset(hidden & {c.key for c in HIDEABLE})
+
+
+def choose_columns(user, shown: set[str]) -> None:
+    """Remember the user's choice: the hideable columns in `shown` are shown, the others hidden."""
+    keys = [c.key for c in HIDEABLE]
+    ColumnChoice.objects.update_or_create(
+        user=user,
+        grid=GRID,
+        defaults={"shown": [k for k in keys if k in shown], "hidden": [k for k in keys if k not in shown]},
+    )
 
 
 class LineRows:
@@ -187,6 +208,12 @@ class LineRows:
         }
         self.drilldown = reverse("sales:factbox-drilldown", args=[pk, 0, "able-to-assemble"]).rsplit("/0/", 1)
         self.card_url = reverse("sales:order-card", args=[pk])
+
+    @property
+    def choices(self) -> list[tuple[Column, bool]]:
+        """Choose columns: each hideable column and whether it is shown."""
+        shown = {c.key for c in self.columns}
+        return [(c, c.key in shown) for c in HIDEABLE]
 
     def url(self, name: str, line_pk: int) -> str:
         before, after = self.urls[name]
@@ -238,19 +265,18 @@ class LineRows:
         if column.key == "item":
             content = inputs("item") if "item" in editable else escape(line.item.no)
             return f"{td}{content}{self._factbox_trigger(line.pk)}</td>"
-        if column.key == "description":
-            return (
-                f'<td class="desc"><a class="select-line" href="?line={line.pk}" '
-                f'title="Show Sales Line Details">{escape(line.description)}</a></td>'
-            )
-        if column.key == "assembly_order":
+        if column.key == "description":  # with its linked assembly order, if any (no column of its own)
             order = line.assembly_order
             link = (
-                f'<a href="{escape(order.get_absolute_url())}">{escape(order.no)}</a>'
+                f' <a class="asm-link" href="{escape(order.get_absolute_url())}" data-caption="Assembly Order" '
+                f'title="Assembly Order">{escape(order.no)}</a>'
                 if order is not None
                 else ""
             )
-            return f'<td data-caption="Assembly Order">{link}</td>'
+            return (
+                f'<td class="desc"><a class="select-line" href="?line={line.pk}" '
+                f'title="Show Sales Line Details">{escape(line.description)}</a>{link}</td>'
+            )
         if column.field in editable:
             return f"{td}{inputs(column.field)}</td>"
         text = escape(column.text(line))
@@ -295,7 +321,7 @@ class LineRows:
             out.append(
                 f'<form method="post" action="{url}" hx-post="{url}" hx-target="#sales-lines" hx-swap="outerHTML" '
                 f'hx-confirm="{escape(question)}?">{self.csrf}<button type="submit" class="danger" '
-                f'aria-label="Delete line {item_no}">Delete</button></form>'
+                f'aria-label="Delete line {item_no}" title="Delete">✕</button></form>'
             )
         if confirm := row.get("confirm"):
             out.append(

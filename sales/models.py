@@ -580,3 +580,23 @@ class InventoryPickLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header.no} {self.line_no}"
+
+
+# --------------------------------------------------------------------------------------------
+# Choose columns (issue 10): what a user shows of a grid, remembered per user
+# --------------------------------------------------------------------------------------------
+
+
+class ColumnChoice(models.Model):
+    """BC's "Choose columns" for one grid and one user: the hideable columns shown and hidden."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="column_choices")
+    grid = models.CharField("Grid", max_length=40)
+    shown = models.JSONField("Shown", default=list)
+    hidden = models.JSONField("Hidden", default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "grid"], name="column_choice_once_per_grid")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.grid}"

@@ -27,6 +27,7 @@ urlpatterns = [
         views.reservation_action,
         name="reservation-action",
     ),
+    path("orders/<id:pk>/columns/", views.order_columns, name="order-columns"),
     path("orders/<id:pk>/release/", views.order_release, name="order-release"),
     path("orders/<id:pk>/reopen/", views.order_reopen, name="order-reopen"),
     path("orders/<id:pk>/post/", shipment_views.order_post, name="order-post"),

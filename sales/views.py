@@ -31,7 +31,7 @@ from .forms import (
     SalesLineForm,
     SalesOrderFilterForm,
 )
-from .line_rows import LineRows, hidden_columns
+from .line_rows import HIDEABLE, LineRows, choose_columns, hidden_columns
 from .models import SalesHeader, SalesLine
 from .services import reservations as engine
 from .services.availability import drilldown_rows, factbox, use_available_inventory
@@ -90,7 +90,9 @@ def _rows(header: SalesHeader, lines, availability: dict | None = None) -> list[
 
 def _row_html(request: HttpRequest, header: SalesHeader, row: dict[str, Any], *, oob: bool = False) -> str:
     """One row on its own (a save's answer, an out-of-band refresh)."""
-    return LineRows(request, header, [row["line"]], hidden=hidden_columns(request.user)).render(row, oob=oob)
+    return LineRows(request, header, [row["line"]], hidden=hidden_columns(request.user, header)).render(
+        row, oob=oob
+    )
 
 
 def _card_context(
@@ -116,7 +118,7 @@ def _card_context(
     availability = availability_of(line.assembly_order for line in lines if line.assembly_order_id)
     selected = request.GET.get("line")
     selected_line = next((line for line in lines if str(line.pk) == selected), lines[0] if lines else None)
-    grid = LineRows(request, header, lines, hidden=hidden_columns(request.user))
+    grid = LineRows(request, header, lines, hidden=hidden_columns(request.user, header))
     rows = [
         grid.render(row, selected=selected_line is not None and row["line"].pk == selected_line.pk)
         for row in _rows(header, lines, availability)
@@ -595,3 +597,12 @@ def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str)
     context.update({"notice": notice, "error": error})
     html = render_to_string(RESERVATION + "#reservation-dialog", context, request)
     return HttpResponse(html + _oob(request, line), status=status)
+
+
+@require_POST
+def order_columns(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose columns: the lines grid's hideable columns the user wants, remembered for every order."""
+    header = _get_header(pk)
+    keys = {c.key for c in HIDEABLE}
+    choose_columns(request.user, {key for key in request.POST.getlist("show") if key in keys})
+    return redirect(header)

@@ -11,8 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -196,31 +194,25 @@ def _oob(request: HttpRequest, line: SalesLine, *, row: bool = True, **factbox_e
 
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
+    """The Sales Orders list with its filters; htmx gets the table, and the filters out-of-band so
+    that a message next to a field appears or goes away with the table it explains."""
     form = SalesOrderFilterForm(request.GET or None)
-    amount = ExpressionWrapper(F("lines__quantity") * F("lines__unit_price"), output_field=DecimalField())
-    orders = (
-        SalesHeader.objects.select_related("customer", "location")
-        .annotate(amount=Coalesce(Sum(amount), ZERO, output_field=DecimalField()))
-        .order_by("-pk")
-    )
+    orders = SalesHeader.objects.select_related("customer", "location").order_by("-pk")
     if form.is_valid():
-        if q := form.cleaned_data["q"].strip():
-            orders = orders.filter(
-                Q(no__icontains=q) | Q(customer__no__icontains=q) | Q(customer__name__icontains=q)
-            )
-        if form.cleaned_data["status"]:
-            orders = orders.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["customer"]:
-            orders = orders.filter(customer=form.cleaned_data["customer"])
+        orders = form.filter(orders)
     elif form.is_bound:
         orders = orders.none()
     context = {
         "title": "Sales Orders",
         "nav": "sales-orders",
         "form": form,
-        **paginate(request, orders, PAGE_SIZE),
+        **paginate(request, orders.with_totals(), PAGE_SIZE),
     }
-    return render(request, LIST + ("#orders-table" if is_partial(request) else ""), context)
+    if not is_partial(request):
+        return render(request, LIST, context)
+    html = render_to_string(LIST + "#orders-table", context, request)
+    html += render_to_string(LIST + "#order-filters", {**context, "oob": True}, request)
+    return HttpResponse(html)
 
 
 @require_http_methods(["GET", "POST"])

@@ -30,7 +30,7 @@ from .forms import (
     SalesOrderFilterForm,
 )
 from .line_rows import LineRows, hidden_columns
-from .models import SalesHeader, SalesLine
+from .models import OrderAmounts, SalesHeader, SalesLine
 from .services import reservations as engine
 from .services.availability import drilldown_rows, factbox, use_available_inventory
 from .services.lines import ReopenConfirmationRequired, delete_sales_line, save_sales_line
@@ -135,7 +135,7 @@ def _card_context(
         "rows": rows,
         "grid": grid,
         "new_form": new_form,
-        "total_amount": sum((line.line_amount for line in lines), ZERO),
+        "totals": OrderAmounts.of(lines),
     }
 
 
@@ -171,14 +171,22 @@ def _factbox_context(line: SalesLine, *, assembly=None, **extra: Any) -> dict[st
     }
 
 
-def _oob(request: HttpRequest, line: SalesLine, *, row: bool = True, **factbox_extra: Any) -> str:
-    """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere."""
+def _oob(
+    request: HttpRequest, line: SalesLine, *, row: bool = True, totals: bool = False, **factbox_extra: Any
+) -> str:
+    """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere,
+    and with `totals` the order's totals below the lines (after a change of the line's amounts)."""
     line = _line_for(line.header_id, line.pk)
     html = render_to_string(
         CARD + "#factbox",
         {"header": line.header, "oob": True, **_factbox_context(line, **factbox_extra)},
         request,
     )
+    if totals:
+        lines = SalesLine.objects.filter(header_id=line.header_id).only(*OrderAmounts.FIELDS)
+        html += render_to_string(
+            CARD + "#order-totals", {"totals": OrderAmounts.of(lines), "oob": True}, request
+        )
     if row:
         line = _lines(line.header).get(pk=line.pk)
         html += (
@@ -332,7 +340,7 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
             messages.info(request, message)
         return redirect(header)
     line = _get_line(header, line_pk)
-    return _render_row(request, header, line, notice=" ".join(result.messages))
+    return _render_row(request, header, line, notice=" ".join(result.messages), saved=True)
 
 
 def _shown(form: SalesLineForm) -> SalesLineForm | None:
@@ -358,7 +366,10 @@ def _render_row(
     notice: str = "",
     errors: list[str] | None = None,
     status: int = 200,
+    saved: bool = False,
 ) -> HttpResponse:
+    """The row (without htmx, the card around it); with htmx and a 200 also the FactBox out of band,
+    and after a save (`saved`) the order's totals below the lines."""
     row = {
         **_rows(header, [line])[0],
         "confirm": confirm,
@@ -376,7 +387,7 @@ def _render_row(
         return render(request, CARD, context, status=status)
     html = _row_html(request, header, row)
     if status == 200:
-        html += _oob(request, line, row=False)
+        html += _oob(request, line, row=False, totals=saved)
     return HttpResponse(html, status=status)
 
 

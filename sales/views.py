@@ -11,8 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -32,7 +30,7 @@ from .forms import (
     SalesOrderFilterForm,
 )
 from .line_rows import HIDEABLE, LineRows, choose_columns, hidden_columns
-from .models import SalesHeader, SalesLine
+from .models import OrderAmounts, SalesHeader, SalesLine
 from .services import reservations as engine
 from .services.availability import drilldown_rows, factbox, use_available_inventory
 from .services.lines import ReopenConfirmationRequired, delete_sales_line, save_sales_line
@@ -139,7 +137,7 @@ def _card_context(
         "rows": rows,
         "grid": grid,
         "new_form": new_form,
-        "total_amount": sum((line.line_amount for line in lines), ZERO),
+        "totals": OrderAmounts.of(lines),
     }
 
 
@@ -175,14 +173,22 @@ def _factbox_context(line: SalesLine, *, assembly=None, **extra: Any) -> dict[st
     }
 
 
-def _oob(request: HttpRequest, line: SalesLine, *, row: bool = True, **factbox_extra: Any) -> str:
-    """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere."""
+def _oob(
+    request: HttpRequest, line: SalesLine, *, row: bool = True, totals: bool = False, **factbox_extra: Any
+) -> str:
+    """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere,
+    and with `totals` the order's totals below the lines (after a change of the line's amounts)."""
     line = _line_for(line.header_id, line.pk)
     html = render_to_string(
         CARD + "#factbox",
         {"header": line.header, "oob": True, **_factbox_context(line, **factbox_extra)},
         request,
     )
+    if totals:
+        lines = SalesLine.objects.filter(header_id=line.header_id).only(*OrderAmounts.FIELDS)
+        html += render_to_string(
+            CARD + "#order-totals", {"totals": OrderAmounts.of(lines), "oob": True}, request
+        )
     if row:
         line = _lines(line.header).get(pk=line.pk)
         html += (
@@ -198,31 +204,25 @@ def _oob(request: HttpRequest, line: SalesLine, *, row: bool = True, **factbox_e
 
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
+    """The Sales Orders list with its filters; htmx gets the table, and the filters out-of-band so
+    that a message next to a field appears or goes away with the table it explains."""
     form = SalesOrderFilterForm(request.GET or None)
-    amount = ExpressionWrapper(F("lines__quantity") * F("lines__unit_price"), output_field=DecimalField())
-    orders = (
-        SalesHeader.objects.select_related("customer", "location")
-        .annotate(amount=Coalesce(Sum(amount), ZERO, output_field=DecimalField()))
-        .order_by("-pk")
-    )
+    orders = SalesHeader.objects.select_related("customer", "location").order_by("-pk")
     if form.is_valid():
-        if q := form.cleaned_data["q"].strip():
-            orders = orders.filter(
-                Q(no__icontains=q) | Q(customer__no__icontains=q) | Q(customer__name__icontains=q)
-            )
-        if form.cleaned_data["status"]:
-            orders = orders.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["customer"]:
-            orders = orders.filter(customer=form.cleaned_data["customer"])
+        orders = form.filter(orders)
     elif form.is_bound:
         orders = orders.none()
     context = {
         "title": "Sales Orders",
         "nav": "sales-orders",
         "form": form,
-        **paginate(request, orders, PAGE_SIZE),
+        **paginate(request, orders.with_totals(), PAGE_SIZE),
     }
-    return render(request, LIST + ("#orders-table" if is_partial(request) else ""), context)
+    if not is_partial(request):
+        return render(request, LIST, context)
+    html = render_to_string(LIST + "#orders-table", context, request)
+    html += render_to_string(LIST + "#order-filters", {**context, "oob": True}, request)
+    return HttpResponse(html)
 
 
 @require_http_methods(["GET", "POST"])
@@ -342,7 +342,7 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
             messages.info(request, message)
         return redirect(header)
     line = _get_line(header, line_pk)
-    return _render_row(request, header, line, notice=" ".join(result.messages))
+    return _render_row(request, header, line, notice=" ".join(result.messages), saved=True)
 
 
 def _shown(form: SalesLineForm) -> SalesLineForm | None:
@@ -368,7 +368,10 @@ def _render_row(
     notice: str = "",
     errors: list[str] | None = None,
     status: int = 200,
+    saved: bool = False,
 ) -> HttpResponse:
+    """The row (without htmx, the card around it); with htmx and a 200 also the FactBox out of band,
+    and after a save (`saved`) the order's totals below the lines."""
     row = {
         **_rows(header, [line])[0],
         "confirm": confirm,
@@ -386,7 +389,7 @@ def _render_row(
         return render(request, CARD, context, status=status)
     html = _row_html(request, header, row)
     if status == 200:
-        html += _oob(request, line, row=False)
+        html += _oob(request, line, row=False, totals=saved)
     return HttpResponse(html, status=status)
 
 

@@ -840,7 +840,18 @@ PAGES = {
     "sales order list": request(
         "sales:order-list",
         "GET",
-        plain=form(maybe={"q": SEARCH, "status": STATUSES, "customer": CUSTOMERS, "page": PAGE_NUMBERS}),
+        plain=form(
+            maybe={
+                "q": SEARCH,
+                "status": STATUSES,
+                "customer": CUSTOMERS,
+                "shipment_date_from": DATES,
+                "shipment_date_to": DATES,
+                "not_fully_shipped": FLAGS,
+                "shipped_not_invoiced": FLAGS,
+                "page": PAGE_NUMBERS,
+            }
+        ),
     ),
     "sales order new page": request("sales:order-new", "GET"),
     "sales order card": request(

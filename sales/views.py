@@ -1,8 +1,9 @@
 """Sales order pages: list, new, and the order card with its lines edited in place (spec 4, 5, 10).
 
-The card is one template; its regions (`order-header`, `sales-lines`, and a single `line-row`) are
-partials rendered on their own for htmx and inside the full page otherwise. Views parse with a form,
-call a service, and put the service's ValidationError next to the field it names.
+The card is one template; its regions (`order-header`, `sales-lines`, `order-totals`, `factbox`) are
+partials rendered on their own for htmx and inside the full page otherwise; a line's row is written by
+`sales.line_rows.LineRows` (fast rows, Choose columns). Views parse with a form, call a service, and put
+the service's ValidationError next to the field it names.
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ NUL = "\x00"
         (
             {"shipment_date_from": "1899-12-31"},
             "shipment_date_from",
-            "Shipment Date from must be between 1900-01-01 and 2999-12-31.",
+            "Shipment Date from must be between 01/01/1900 and 12/31/2999.",
         ),
         (
             {"shipment_date_from": days(1), "shipment_date_to": days(0)},

@@ -18,6 +18,10 @@ from inventory.numbering import next_no
 
 from ..models import SalesLine
 
+MSG_LINK_HAS_POSTINGS = (
+    "The linked assembly order {no} cannot be deleted: posted assembly order {posted} was assembled from "
+    "it (its shipment was undone; the posting is kept as history)."
+)
 MSG_LINK_HAS_OUTPUT = (
     "The linked assembly order {no} cannot be deleted: {qty} has already been assembled and posted."
 )
@@ -73,7 +77,8 @@ def sync_linked_assembly_order(*, line: SalesLine) -> AssemblyHeader:
 
 def delete_linked_assembly_order(*, line: SalesLine) -> str:
     """R-LINK-2: delete the linked order with its component lines and reservations; return its No.
-    (blank when the line had none)."""
+    (blank when the line had none). Refused while it has output, and once it has been posted at all:
+    an undone posting (R-UNDO-1) leaves Assembled Quantity 0, but its Posted Assembly Order names it."""
     order = line.assembly_order
     if order is None:
         return ""
@@ -81,6 +86,8 @@ def delete_linked_assembly_order(*, line: SalesLine) -> str:
         raise ValidationError(
             MSG_LINK_HAS_OUTPUT.format(no=order.no, qty=format_quantity(order.assembled_quantity))
         )
+    if posted := order.postings.order_by("pk").first():
+        raise ValidationError(MSG_LINK_HAS_POSTINGS.format(no=order.no, posted=posted.no))
     SalesLine.objects.filter(pk=line.pk).update(assembly_order=None)
     line.assembly_order = None
     Reservation.objects.filter(assembly_order=order).delete()

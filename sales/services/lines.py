@@ -78,6 +78,9 @@ MSG_CONFIRM_REOPEN = (
 )
 MSG_RESERVATIONS_RELEASED = "{qty} reserved units released."
 MSG_ORDER_COMPLETED = "Sales order {no} is completed."
+MSG_DELETE_UNDONE_SHIPMENT = (
+    "You cannot delete the line: posted shipment {no} has lines for it (undone, they are kept as history)."
+)
 MSG_DELETE_SHIPPED = "You cannot delete the line: {qty} has already been shipped."
 MSG_DELETE_ON_PICK = "You cannot delete the line: inventory pick {no} has a line for it."
 MSG_BLOCKED_CUSTOMER = "Customer {no} is blocked."
@@ -586,6 +589,8 @@ def delete_sales_line(*, line: SalesLine) -> LineResult:
         )
     if line.quantity_shipped > 0:
         raise ValidationError(MSG_DELETE_SHIPPED.format(qty=format_quantity(line.quantity_shipped)))
+    if shipment_line := line.shipment_lines.select_related("header").order_by("pk").first():  # R-UNDO-1
+        raise ValidationError(MSG_DELETE_UNDONE_SHIPMENT.format(no=shipment_line.header.no))
     if pick_line := line.pick_lines.select_related("header").first():  # R-SO-3
         raise ValidationError(MSG_DELETE_ON_PICK.format(no=pick_line.header.no))
     Reservation.objects.filter(sales_line=line).delete()

@@ -11,7 +11,10 @@ from django.core.exceptions import ValidationError
 from assembly.models import AssemblyHeader, PostedAssemblyHeader
 from inventory.models import ItemApplicationEntry, ItemLedgerEntry, Reservation
 from sales.models import SalesLine, SalesShipmentLine, ShipmentEntryRole
+from sales.services.ato_link import MSG_LINK_HAS_POSTINGS
 from sales.services.invoicing import PostChoice, post_sales_order
+from sales.services.lines import MSG_DELETE_UNDONE_SHIPMENT, delete_sales_line, save_sales_line
+from sales.services.orders import reopen_sales_order
 from sales.services.reservations import reserved_quantity
 from sales.services.shipping import post_shipment
 from sales.services.undo import (
@@ -194,3 +197,50 @@ def test_undo_of_a_partial_shipment_gives_back_only_its_part(seed):
     assert reserved_quantity(line) == 4  # the binding: nothing of the stock part was in the first
     assert_reservation_invariants()
     assert SalesLine.objects.get(pk=line.pk).quantity_shipped == 6
+
+
+# --- after Undo: the line and its linked order keep their posted history --------------------------
+
+
+def test_r_undo_1_after_undo_the_linked_order_is_not_deleted_under_its_posted_assembly(seed):
+    """R-UNDO-1, R-LINK-2: once the shipment is undone, Assembled Quantity is 0 again, but the linked
+    order has a Posted Assembly Order (Reversed) that names it. Setting Qty. to Assemble to Order (or
+    Quantity) to 0 would delete it under that history: refused with a message, nothing changed (it
+    used to end in ProtectedError, a 500, I-6)."""
+    header, line = seed_steps_1_to_5(seed)
+    [shipped] = post_shipment(header=header).lines.all()
+    undo_shipment_line(shipment_line=shipped)
+    reopen_sales_order(header=header)
+    order = fresh(line).assembly_order
+    posted = PostedAssemblyHeader.objects.get(order=order)
+    before = invoicing_world()
+    for values in ({"qty_to_assemble_to_order": D(0)}, {"quantity": D(0)}):
+        with pytest.raises(ValidationError) as refused:
+            save_sales_line(header=header, line=fresh(line), values=values, confirm_reopen=True)
+        assert refused.value.messages == [MSG_LINK_HAS_POSTINGS.format(no=order.no, posted=posted.no)]
+        assert invoicing_world() == before
+    save_sales_line(
+        header=header, line=fresh(line), values={"qty_to_assemble_to_order": D(1)}, confirm_reopen=True
+    )
+    assert fresh(line).assembly_order.quantity == 1  # lowering it, short of deleting, still works
+
+
+def test_r_undo_1_a_line_whose_shipments_were_all_undone_is_not_deleted(seed):
+    """R-SO-3, R-UNDO-1: Quantity Shipped is 0 again after Undo, but the posted (undone) shipment
+    lines name the sales line: deleting it is refused with a message, nothing changed (it used to end
+    in ProtectedError, a 500, I-6). For a stock line and for the seed's combination line."""
+    header, line = seed_steps_1_to_5(seed)
+    reopen_sales_order(header=header)
+    stock_line = seed.line(header, quantity=1, qty_to_assemble_to_order=D(0))
+    post_stock(seed.kit, seed.main, 1)
+    [*shipped] = post_shipment(header=header).lines.order_by("line_no")
+    for shipment_line in shipped:
+        undo_shipment_line(shipment_line=shipment_line)
+    reopen_sales_order(header=header)
+    before = invoicing_world()
+    for sales_line in (stock_line, line):
+        assert fresh(sales_line).quantity_shipped == 0
+        with pytest.raises(ValidationError) as refused:
+            delete_sales_line(line=fresh(sales_line))
+        assert refused.value.messages == [MSG_DELETE_UNDONE_SHIPMENT.format(no=shipped[0].header.no)]
+        assert invoicing_world() == before

@@ -15,6 +15,10 @@ stock sit in several bins (so consumption and the stock part take from more than
 R-ASM-2); and the same with Require Pick, where every shipment is an inventory pick's (R-PICK-1).
 Quantities are drawn in halves, and the stock has odd unit costs, so that cost rounding is exercised
 (half a KIT at 33.33 costs 16.665).
+
+A second property adds invoicing (R-INVC-1): with Invoice and Ship and Invoice in the sequence, an
+undo is refused exactly when its line is invoiced or undone, every refusal changes nothing, and the
+invoices add up to what was shipped.
 """
 
 from __future__ import annotations
@@ -30,19 +34,31 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from assembly.models import AssemblyHeader
+from assembly.models import AssemblyHeader, AssemblyStatus
 from assembly.services import quantity_to_assemble_bounds, update_assembly_order
+from inventory.figures import round_amount
 from inventory.models import Item, ItemApplicationEntry, ItemLedgerEntry, Location, Reservation
 from inventory.services.posting import EntryToPost, post_item_entries
-from sales.models import InventoryPickHeader, SalesLine, SalesShipmentLine, ShipmentEntryRole
-from sales.services.invoicing import PostChoice, post_sales_order
-from sales.services.orders import release_sales_order
+from sales.models import (
+    InventoryPickHeader,
+    InvoicedShipment,
+    SalesHeader,
+    SalesInvoiceHeader,
+    SalesInvoiceLine,
+    SalesLine,
+    SalesShipmentLine,
+    ShipmentEntryRole,
+)
+from sales.services.invoicing import MSG_NOTHING_SHIPPED, PostChoice, post_sales_order
+from sales.services.lines import MSG_ORDER_COMPLETED
+from sales.services.orders import release_sales_order, reopen_sales_order
 from sales.services.picks import MSG_NOTHING_TO_PICK, create_inventory_pick, post_inventory_pick
 from sales.services.reservations import SupplyType, reserve_from_current_line
 from sales.services.shipping import MSG_NOTHING_TO_POST, post_shipment
-from sales.services.undo import undo_shipment_line
-from tests.factories import BinFactory, LocationFactory
+from sales.services.undo import MSG_UNDO_DONE, MSG_UNDO_INVOICED, undo_shipment_line
+from tests.factories import BinFactory, ItemFactory, LocationFactory
 from tests.sales.conftest import Seed
+from tests.sales.test_invoice_undo_faults import fault_world
 from tests.sales.test_reservations import assert_reservation_invariants, edit, fresh
 from tests.sales.test_shipping_properties import assert_ledger_invariants
 
@@ -373,3 +389,137 @@ def test_r_num_1_tenths_ship_and_undo(db):
     assert (shipped.quantity, shipped.qty_assembled_to_order) == (D("4.9"), D("4.9"))
     undo_shipment_line(shipment_line=shipped)
     assert fresh(line).assembly_order.remaining_quantity == 7
+
+
+# --- R-INVC-1 with R-UNDO-1: what is invoiced is never undone ----------------------------------------
+
+INVOICE_ACTIONS = (
+    *("ship", "ship", "invoice", "ship_and_invoice"),
+    *("undo", "undo", "qty_to_ship", "qty_to_invoice", "qty_to_invoice"),
+)
+CHOICES = {
+    "ship": PostChoice.SHIP,
+    "invoice": PostChoice.INVOICE,
+    "ship_and_invoice": PostChoice.SHIP_AND_INVOICE,
+}
+
+
+def expected_refusal(header, lines: list[SalesLine], action: str) -> str | None:
+    """The message the step must be refused with, or None when it must post (R-INVC-1, R-SO-1)."""
+    if header.is_completed:
+        return MSG_ORDER_COMPLETED.format(no=header.no)
+    ships = any(line.qty_to_ship > 0 for line in lines)
+    if action == "ship" and not ships:
+        return MSG_NOTHING_TO_POST
+    if action == "invoice" and not any(min(x.qty_to_invoice, x.qty_shipped_not_invoiced) > 0 for x in lines):
+        return MSG_NOTHING_SHIPPED
+    if action == "ship_and_invoice" and not (ships or any(x.qty_to_invoice > 0 for x in lines)):
+        return MSG_NOTHING_TO_POST
+    return None
+
+
+def assert_invoicing_consistent() -> None:
+    """R-INVC-1: every invoiced unit is drawn from a shipment line not undone; a line's Quantity
+    Invoiced is what its invoice lines say, never beyond Quantity Shipped; amounts add up; the order
+    is Completed, with its linked assembly order, exactly when every line is shipped and invoiced."""
+    drawn = dict(
+        InvoicedShipment.objects.values("shipment_line")
+        .annotate(q=Sum("quantity"))
+        .values_list("shipment_line", "q")
+    )
+    for shipment_line in SalesShipmentLine.objects.all():
+        assert shipment_line.quantity_invoiced == drawn.get(shipment_line.pk, 0)
+        assert not (shipment_line.correction and shipment_line.quantity_invoiced)
+    lines = list(SalesLine.objects.all())
+    for line in lines:
+        invoiced = SalesInvoiceLine.objects.filter(order_line=line).aggregate(q=Sum("quantity"))["q"] or 0
+        shipped = SalesShipmentLine.objects.filter(order_line=line, correction=False).aggregate(
+            q=Sum("quantity")
+        )
+        assert line.quantity_invoiced == invoiced
+        assert line.quantity_shipped == (shipped["q"] or 0)
+        assert 0 <= line.quantity_invoiced <= line.quantity_shipped
+        assert 0 <= line.qty_to_invoice <= line.max_qty_to_invoice
+    for invoice in SalesInvoiceHeader.objects.prefetch_related("lines__shipments"):
+        assert invoice.amount == sum(row.line_amount for row in invoice.lines.all())
+        for row in invoice.lines.all():
+            assert row.line_amount == round_amount(row.quantity * row.unit_price)
+            assert row.quantity == sum(x.quantity for x in row.shipments.all())
+    done = all(line.is_fully_invoiced for line in lines)
+    assert SalesHeader.objects.get().is_completed == done
+    if done:
+        assert set(AssemblyHeader.objects.values_list("status", flat=True)) == {AssemblyStatus.COMPLETED}
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    sequence=st.lists(
+        st.tuples(st.sampled_from(INVOICE_ACTIONS), st.integers(0, 1), st.integers(0, 40)),
+        min_size=3,
+        max_size=12,
+    )
+)
+def test_r_invc_1_r_undo_1_invoiced_shipments_are_never_undone_and_refusals_change_nothing(db, sequence):
+    """R-INVC-1, R-UNDO-1, I-1..I-5: the combination line and a stock line, through any sequence of
+    Qty. to Ship, Qty. to Invoice, Post with Ship / Invoice / Ship and Invoice, and Undo Shipment of any
+    posted line: an undo is refused exactly when the line is invoiced or undone, a posting exactly when
+    there is nothing to post or the order is Completed; a refusal changes nothing (every row of every
+    table), and after every step the invariants and the invoices add up."""
+    with transaction.atomic():
+        seed, header, line = combination_line("MAIN")
+        reopen_sales_order(header=header)
+        chair = ItemFactory(no="CHAIR", unit_price=D("19.99"))
+        post_at_cost(chair, seed.main, "2", "7.77")
+        lines = [line, seed.line(header, item=chair, quantity=2)]
+        release_sales_order(header=header)
+        for action, which, value in sequence:
+            header.refresh_from_db()
+            current = [fresh(x) for x in lines]
+            chosen = current[which]
+            refusal = expected_refusal(header, current, action) if action in CHOICES else None
+            if action == "qty_to_ship":
+                new_value = within(value, D(0), chosen.outstanding_quantity)
+            elif action == "qty_to_invoice":
+                new_value = within(value, D(0), chosen.max_qty_to_invoice)
+            if action in ("qty_to_ship", "qty_to_invoice") and header.is_completed:
+                # R-SO-1: a Completed order takes no change (the same value again is none)
+                refusal = "completed" if new_value != getattr(chosen, action) else None
+            if action == "undo":
+                posted = list(SalesShipmentLine.objects.filter(reverses=None).order_by("pk"))
+                if not posted:
+                    continue
+                undoing = posted[value % len(posted)]
+                where = {"line": undoing.line_no, "no": undoing.header.no}
+                refusal = (
+                    MSG_UNDO_DONE.format(**where)
+                    if undoing.correction
+                    else MSG_UNDO_INVOICED
+                    if undoing.quantity_invoiced > 0
+                    else None
+                )
+            before = fault_world()
+            try:
+                with transaction.atomic():
+                    if action in ("qty_to_ship", "qty_to_invoice"):
+                        edit(chosen, **{action: new_value})
+                    elif action == "undo":
+                        undo_shipment_line(shipment_line=undoing)
+                    else:
+                        post_sales_order(header=header, choice=CHOICES[action])
+            except ValidationError as refused:
+                assert refusal is not None, (action, refused)
+                assert refusal in " ".join(refused.messages), (action, refused.messages, refusal)
+                assert fault_world() == before
+                event(f"{action} refused")
+            else:
+                assert refusal is None, (action, refusal)
+                event(f"{action} posted")
+            assert_reservation_invariants()
+            assert_ledger_invariants()
+            assert_invoicing_consistent()
+        transaction.set_rollback(True)

@@ -27,6 +27,11 @@ AMOUNT_DIGITS = 18
 AMOUNT_PLACES = 2
 ZERO = Decimal(0)
 QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
+# Half the smallest quantity: the slack a database check that adds or subtracts quantity columns allows.
+# PostgreSQL's numeric is exact, and quantities have QTY_PLACES decimals, so a <= b + QTY_SLACK is a <= b
+# there; SQLite computes such sums in binary floating point (7 - 4.9 = 2.0999999999999996), and the
+# slack keeps a legitimate 2.1 from being refused, as it is far larger than that error (R-NUM-1).
+QTY_SLACK = QTY_QUANTUM / 2
 AMOUNT_QUANTUM = Decimal(1).scaleb(-AMOUNT_PLACES)
 
 # R-NUM-1. 999,999.99999 × 9,999.99999 < 10^10 and 999,999.99999 × 9,999,999.99 < 10^13 (see above).

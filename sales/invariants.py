@@ -19,7 +19,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Su
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader, AssemblyLine, PostedAssemblyHeader
-from inventory.figures import QTY_QUANTUM, ZERO, format_amount, format_quantity
+from inventory.figures import QTY_QUANTUM, QTY_SLACK, ZERO, format_amount, format_quantity
 from inventory.models import ItemApplicationEntry, ItemLedgerEntry, Reservation
 
 from .models import (
@@ -32,6 +32,8 @@ from .models import (
     ShipmentLineEntry,
 )
 
+AMOUNT_SLACK = Decimal("0.005")  # half a cent: amounts summed in SQLite's floating point
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -41,6 +43,16 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.rule} {self.what}: {self.detail}"
+
+
+def differs(field: str, expected, slack: Decimal = QTY_SLACK) -> Q:
+    """`field` ≠ `expected`, beyond the error of SQLite's floating-point sums (see `QTY_SLACK`)."""
+    return Q(**{f"{field}__gt": expected + slack}) | Q(**{f"{field}__lt": expected - slack})
+
+
+def exceeds(field: str, limit, slack: Decimal = QTY_SLACK) -> Q:
+    """`field` > `limit`, beyond that error."""
+    return Q(**{f"{field}__gt": limit + slack})
 
 
 def q(value) -> str:
@@ -63,7 +75,7 @@ def _i_1() -> Iterator[Violation]:
         )
     for pk, reserved, remaining in (
         entries.annotate(reserved=_sum(Reservation.objects.all(), "item_ledger_entry"))
-        .filter(reserved__gt=F("remaining_quantity"))
+        .filter(exceeds("reserved", F("remaining_quantity")))
         .values_list("pk", "reserved", "remaining_quantity")
     ):
         yield Violation(
@@ -85,13 +97,13 @@ def _i_2() -> Iterator[Violation]:
         bound=_sum(Reservation.objects.filter(binding=True), "assembly_order"),
         linked=models.Exists(SalesLine.objects.filter(assembly_order=OuterRef("pk"))),
     )
-    for no, reserved, remaining in orders.filter(reserved__gt=F("remaining")).values_list(
+    for no, reserved, remaining in orders.filter(exceeds("reserved", F("remaining"))).values_list(
         "no", "reserved", "remaining"
     ):
         yield Violation("I-2", f"assembly order {no}", f"reserved {q(reserved)} > Remaining {q(remaining)}")
     for no, bound, remaining in (
         orders.filter(linked=True)
-        .filter(~Q(bound=F("remaining")))
+        .filter(differs("bound", F("remaining")))
         .exclude(remaining__lte=0, bound=0)
         .values_list("no", "bound", "remaining")
     ):
@@ -106,7 +118,7 @@ def _i_3() -> Iterator[Violation]:
         reserved=_sum(Reservation.objects.all(), "sales_line"),
     )
     caption = ("header__no", "line_no")
-    for no, line_no, reserved, outstanding in lines.filter(reserved__gt=F("outstanding")).values_list(
+    for no, line_no, reserved, outstanding in lines.filter(exceeds("reserved", F("outstanding"))).values_list(
         *caption, "reserved", "outstanding"
     ):
         yield Violation(
@@ -124,7 +136,7 @@ def _i_3() -> Iterator[Violation]:
         )
     differs = (
         ~Q(assembly_order__quantity=F("qty_to_assemble_to_order"))
-        | Q(assembly_order__quantity__gt=F("outstanding") + F("assembly_order__assembled_quantity"))
+        | exceeds("assembly_order__quantity", F("outstanding") + F("assembly_order__assembled_quantity"))
         | ~Q(assembly_order__item=F("item"))
         | ~Q(assembly_order__location=F("location"))
         | ~Q(assembly_order__due_date=F("shipment_date"))
@@ -157,7 +169,7 @@ def _i_4() -> Iterator[Violation]:
     places = (
         ItemLedgerEntry.objects.values("item__no", "location__code", "bin__code")
         .annotate(total=Sum("quantity"), open=Sum("remaining_quantity"))
-        .filter(Q(total__lt=0) | ~Q(total=F("open")))
+        .filter(Q(total__lt=-QTY_SLACK) | differs("total", F("open")))
         .order_by("item__no", "location__code", "bin__code")
     )
     for place in places:
@@ -168,14 +180,14 @@ def _i_4() -> Iterator[Violation]:
     for pk, quantity, applied in (
         ItemLedgerEntry.objects.filter(quantity__lt=0)
         .annotate(applied=applied_out)
-        .filter(~Q(applied=-F("quantity")))
+        .filter(differs("applied", -F("quantity")))
         .values_list("pk", "quantity", "applied")
     ):
         yield Violation("I-4", f"item ledger entry {pk}", f"outbound {q(quantity)}, applied {q(applied)}")
     for pk, quantity, remaining, applied in (
         ItemLedgerEntry.objects.filter(quantity__gt=0)
         .annotate(applied=applied_in)
-        .filter(~Q(applied=F("quantity") - F("remaining_quantity")))
+        .filter(differs("applied", F("quantity") - F("remaining_quantity")))
         .values_list("pk", "quantity", "remaining_quantity", "applied")
     ):
         yield Violation(
@@ -191,7 +203,7 @@ def _i_5() -> Iterator[Violation]:
         shipped=_sum(SalesShipmentLine.objects.all(), "order_line"),
         invoiced=_sum(SalesInvoiceLine.objects.all(), "order_line"),
     )
-    for no, line_no, shipped, total in lines.filter(~Q(quantity_shipped=F("shipped"))).values_list(
+    for no, line_no, shipped, total in lines.filter(differs("quantity_shipped", F("shipped"))).values_list(
         "header__no", "line_no", "quantity_shipped", "shipped"
     ):
         yield Violation(
@@ -199,7 +211,7 @@ def _i_5() -> Iterator[Violation]:
             f"sales order {no} line {line_no}",
             f"Quantity Shipped {q(shipped)}, shipment lines {q(total)}",
         )
-    for no, line_no, invoiced, total in lines.filter(~Q(quantity_invoiced=F("invoiced"))).values_list(
+    for no, line_no, invoiced, total in lines.filter(differs("quantity_invoiced", F("invoiced"))).values_list(
         "header__no", "line_no", "quantity_invoiced", "invoiced"
     ):
         yield Violation(
@@ -215,7 +227,7 @@ def _i_5() -> Iterator[Violation]:
             links=_sum(InvoicedShipment.objects.all(), "shipment_line"),
             sold=_sum(sold, "shipment_line", "entry__quantity"),
         )
-        .filter(~Q(quantity_invoiced=F("links")) | ~Q(sold=-F("quantity")))
+        .filter(differs("quantity_invoiced", F("links")) | differs("sold", -F("quantity")))
         .values_list("header__no", "line_no", "quantity", "quantity_invoiced", "links", "sold")
     ):
         yield Violation(
@@ -227,7 +239,7 @@ def _i_5() -> Iterator[Violation]:
         SalesInvoiceHeader.objects.annotate(
             total=_sum(SalesInvoiceLine.objects.all(), "header", "line_amount")
         )
-        .filter(~Q(amount=F("total")))
+        .filter(differs("amount", F("total"), AMOUNT_SLACK))
         .values_list("no", "amount", "total")
     ):
         yield Violation(
@@ -238,7 +250,7 @@ def _i_5() -> Iterator[Violation]:
     posted = PostedAssemblyHeader.objects.filter(reversed=False)
     for no, assembled, total in (
         AssemblyHeader.objects.annotate(posted=_sum(posted, "order"))
-        .filter(~Q(assembled_quantity=F("posted")))
+        .filter(differs("assembled_quantity", F("posted")))
         .values_list("no", "assembled_quantity", "posted")
     ):
         yield Violation(

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from inventory.expressions import AmountSum
-from inventory.figures import MAX_QUANTITY, MAX_UNIT_AMOUNT, ZERO, round_amount
+from inventory.figures import MAX_QUANTITY, MAX_UNIT_AMOUNT, QTY_SLACK, ZERO, round_amount
 from inventory.models import (
     AmountField,
     Item,
@@ -270,7 +270,7 @@ class SalesLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(qty_to_ship__gte=0)
-                & models.Q(qty_to_ship__lte=models.F("quantity") - models.F("quantity_shipped")),
+                & models.Q(qty_to_ship__lte=models.F("quantity") - models.F("quantity_shipped") + QTY_SLACK),
                 name="sales_line_qty_to_ship_within_outstanding",
             ),
             models.CheckConstraint(
@@ -284,6 +284,7 @@ class SalesLine(models.Model):
                     qty_to_invoice__lte=models.F("qty_to_ship")
                     + models.F("quantity_shipped")
                     - models.F("quantity_invoiced")
+                    + QTY_SLACK
                 ),
                 name="sales_line_invoicing_within_shipped",
             ),

@@ -85,6 +85,10 @@ class AssemblyHeader(models.Model):
     class Meta:
         verbose_name = "Assembly Order"
         ordering = ["-pk"]
+        permissions = [  # R-ROLE-1: actions beyond add/change/delete, checked by the views
+            ("release_assembly_order", "Can release and reopen assembly orders"),
+            ("post_assembly_order", "Can post assembly orders"),
+        ]
         indexes = [
             models.Index(fields=["item", "location", "due_date"], name="asm_item_location_due"),
         ]

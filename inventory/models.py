@@ -693,6 +693,7 @@ class ItemJournalLine(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        permissions = [("post_item_journal", "Can post the item journal")]
         constraints = [
             choices_constraint("entry_type", JournalEntryType, "journal_entry_type_valid"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="journal_quantity_positive"),

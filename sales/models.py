@@ -154,6 +154,10 @@ class SalesHeader(models.Model):
     class Meta:
         verbose_name = "Sales Order"
         ordering = ["-pk"]
+        permissions = [  # R-ROLE-1: actions beyond add/change/delete, checked by the views
+            ("release_sales_order", "Can release and reopen sales orders"),
+            ("post_sales_order", "Can post sales orders (Ship, Invoice, Ship and Invoice)"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=SalesStatus.values), name="so_status_valid"),
             dates_constraint("order_date", "posting_date", "shipment_date", name="so_dates_in_range"),
@@ -391,6 +395,7 @@ class SalesShipmentHeader(models.Model):
     class Meta:
         verbose_name = "Posted Sales Shipment"
         ordering = ["-pk"]
+        permissions = [("undo_shipment", "Can undo posted sales shipment lines")]
         constraints = [dates_constraint("posting_date", "shipment_date", name="shipment_dates_in_range")]
 
     def __str__(self) -> str:
@@ -645,6 +650,7 @@ class InventoryPickHeader(models.Model):
     class Meta:
         verbose_name = "Inventory Pick"
         ordering = ["-pk"]
+        permissions = [("post_inventory_pick", "Can post inventory picks")]
 
     def __str__(self) -> str:
         return self.no

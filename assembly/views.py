@@ -26,6 +26,7 @@ from inventory.figures import format_quantity
 from inventory.forms import SearchForm
 from inventory.htmx import is_partial, paginate
 from inventory.models import ItemLedgerEntry
+from inventory.permissions import requires
 from inventory.services.posting import InsufficientInventoryError
 
 from .forms import (
@@ -100,6 +101,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 # --- New stand-alone order (R-ASM-1) ----------------------------------------------------------
 
 
+@requires("assembly.add_assemblyheader")
 @require_http_methods(["GET", "POST"])
 def order_new(request: HttpRequest) -> HttpResponse:
     form = NewOrderForm(request.POST or None)
@@ -233,6 +235,7 @@ def _submit(
     return _render_card(request, order, status=422, **{form_slot: form})
 
 
+@requires("assembly.change_assemblyheader")
 @require_POST
 def order_header_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Quantity, Quantity to Assemble, Due Date, Bin Code; on a linked order only Quantity to Assemble."""
@@ -246,6 +249,7 @@ def order_header_change(request: HttpRequest, pk: int) -> HttpResponse:
     return _submit(request, order, form, call, form_slot="header_form")
 
 
+@requires("assembly.add_assemblyline")
 @require_POST
 def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     order = _get_order(pk)
@@ -260,6 +264,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@requires("assembly.change_assemblyline")
 @require_POST
 def line_change(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     order = _get_order(pk)
@@ -273,6 +278,7 @@ def line_change(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     return _submit(request, order, form, call, form_slot="edit_form")
 
 
+@requires("assembly.delete_assemblyline")
 @require_POST
 def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     order = _get_order(pk)
@@ -297,17 +303,20 @@ def _change_status(request: HttpRequest, pk: int, service, success: str) -> Http
     return redirect(order)
 
 
+@requires("assembly.release_assembly_order")
 @require_POST
 def order_release(request: HttpRequest, pk: int) -> HttpResponse:
     """R-ASM-3: Release needs a component line with a Quantity; Released lines are read-only."""
     return _change_status(request, pk, release_assembly_order, MSG_RELEASED)
 
 
+@requires("assembly.release_assembly_order")
 @require_POST
 def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _change_status(request, pk, reopen_assembly_order, MSG_REOPENED)
 
 
+@requires("assembly.post_assembly_order")
 @require_POST
 def order_post(request: HttpRequest, pk: int) -> HttpResponse:
     """R-ASM-2: Post the Quantity to Assemble; a shortage (R-INV-3) or a linked order (R-SYNC-2) posts nothing."""
@@ -328,6 +337,7 @@ def order_post(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(order)
 
 
+@requires("assembly.delete_assemblyheader")
 @require_http_methods(["GET", "POST"])
 def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete after a confirmation page (GET); refused for a linked order (R-SYNC-2) or one with output."""

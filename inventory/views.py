@@ -18,6 +18,7 @@ from inventory.htmx import is_partial, paginate
 
 from .forms import ItemJournalLineForm, LedgerFilterForm
 from .models import ItemJournalLine, ItemLedgerEntry
+from .permissions import requires
 from .services.journal import post_item_journal
 from .services.posting import InsufficientInventoryError
 
@@ -70,6 +71,7 @@ def _render_journal(request: HttpRequest, status: int = 200, **kwargs) -> HttpRe
     return render(request, template, _journal_context(request, **kwargs), status=status)
 
 
+@requires("inventory.view_itemjournalline")
 @require_GET
 def item_journal(request: HttpRequest) -> HttpResponse:
     edit_pk = request.GET.get("edit")
@@ -81,6 +83,7 @@ def item_journal(request: HttpRequest) -> HttpResponse:
     return _render_journal(request, edit_form=edit_form)
 
 
+@requires("inventory.add_itemjournalline")
 @require_POST
 def journal_line_add(request: HttpRequest) -> HttpResponse:
     form = ItemJournalLineForm(request.POST, user=request.user, prefix="new")
@@ -92,6 +95,7 @@ def journal_line_add(request: HttpRequest) -> HttpResponse:
     return _render_journal(request)
 
 
+@requires("inventory.change_itemjournalline")
 @require_http_methods(["POST"])
 def journal_line_change(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(ItemJournalLine, user=request.user, pk=pk)
@@ -104,6 +108,7 @@ def journal_line_change(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_journal(request)
 
 
+@requires("inventory.delete_itemjournalline")
 @require_POST
 def journal_line_delete(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(ItemJournalLine, user=request.user, pk=pk).delete()
@@ -112,6 +117,7 @@ def journal_line_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_journal(request)
 
 
+@requires("inventory.post_item_journal")
 @require_POST
 def journal_post(request: HttpRequest) -> HttpResponse:
     """Post asks first, with the number of lines (BC's "Do you want to post the journal lines?"); the

@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from inventory.figures import QTY_PLACES, format_quantity
 from inventory.htmx import is_partial, paginate
+from inventory.permissions import requires
 from inventory.services.posting import InsufficientInventoryError
 
 from .models import InventoryPickHeader, SalesHeader
@@ -37,6 +38,7 @@ MSG_DELETED = "Inventory pick {no} was deleted."
 MSG_NOT_A_NUMBER = "Qty. to Handle must be a number with at most {places} decimals."
 
 
+@requires("sales.add_inventorypickheader")
 @require_POST
 def order_create_pick(request: HttpRequest, pk: int) -> HttpResponse:
     header = get_object_or_404(SalesHeader, pk=pk)
@@ -110,6 +112,7 @@ def _parse(
     return values, errors, typed
 
 
+@requires("sales.change_inventorypickline")
 @require_POST
 def pick_lines(request: HttpRequest, pk: int) -> HttpResponse:
     """Qty. to Handle of the pick's lines, saved together."""
@@ -127,6 +130,7 @@ def pick_lines(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, pick)
 
 
+@requires("sales.change_inventorypickline")
 @require_POST
 def pick_autofill(request: HttpRequest, pk: int) -> HttpResponse:
     pick = _pick(pk)
@@ -134,6 +138,7 @@ def pick_autofill(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, pick) if is_partial(request) else redirect(pick)
 
 
+@requires("sales.delete_inventorypickheader")
 @require_POST
 def pick_delete(request: HttpRequest, pk: int) -> HttpResponse:
     pick = _pick(pk)
@@ -142,6 +147,7 @@ def pick_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(pick.order)
 
 
+@requires("sales.post_inventory_pick")
 @require_POST
 def pick_post(request: HttpRequest, pk: int) -> HttpResponse:
     pick = _pick(pk)

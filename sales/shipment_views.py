@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from inventory.figures import format_quantity
 from inventory.forms import SearchForm
 from inventory.htmx import is_partial, paginate
+from inventory.permissions import requires
 from inventory.services.posting import InsufficientInventoryError
 
 from .models import (
@@ -102,6 +103,7 @@ def _dialog(
     return response
 
 
+@requires("sales.post_sales_order")
 @require_http_methods(["GET", "POST"])
 def order_post(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the choice (Ship, Invoice, Ship and Invoice) and what it will post ("Ship 10 KIT: 7 assembled
@@ -146,6 +148,7 @@ def order_post(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(html + '<div id="modal" hx-swap-oob="true"></div>')
 
 
+@requires("sales.post_sales_order")
 @require_GET
 def order_post_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Preview Posting (X-5): the entries and documents Post would write, computed by the same plan."""
@@ -241,6 +244,7 @@ def shipment_card(request: HttpRequest, pk: int) -> HttpResponse:
     return _shipment_page(request, _shipment(pk))
 
 
+@requires("sales.undo_shipment")
 @require_http_methods(["GET", "POST"])
 def shipment_line_undo(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     """Undo Shipment of one line (R-UNDO-1). GET: BC's question, on the card; POST: undo, or BC's reason

@@ -21,6 +21,7 @@ from assembly.services import availability_of
 from inventory.figures import ZERO, format_quantity
 from inventory.htmx import is_partial, paginate
 from inventory.models import Reservation
+from inventory.permissions import requires
 
 from .charts import projection_chart
 from .forms import (
@@ -226,6 +227,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return HttpResponse(html)
 
 
+@requires("sales.add_salesheader")
 @require_http_methods(["GET", "POST"])
 def order_new(request: HttpRequest) -> HttpResponse:
     form = NewSalesOrderForm(request.POST or None)
@@ -254,6 +256,7 @@ def order_card(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, CARD, _card_context(request, header))
 
 
+@requires("sales.change_salesheader")
 @require_POST
 def header_change(request: HttpRequest, pk: int) -> HttpResponse:
     header = _get_header(pk)
@@ -288,6 +291,7 @@ def header_change(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, CARD + "#order-body", context, status=status)
 
 
+@requires("sales.add_salesline")
 @require_POST
 def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     header = _get_header(pk)
@@ -316,6 +320,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, _card_context(request, header, new_form=form), status=status)
 
 
+@requires("sales.change_salesline", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     """GET: the row as saved. POST: save the changed cells and answer with the recomputed row."""
@@ -394,6 +399,7 @@ def _render_row(
     return HttpResponse(html, status=status)
 
 
+@requires("sales.delete_salesline")
 @require_POST
 def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     header = _get_header(pk)
@@ -426,6 +432,7 @@ def _change_status(request: HttpRequest, pk: int, service, success: str, **optio
     return redirect(header)
 
 
+@requires("sales.release_sales_order")
 @require_POST
 def order_release(request: HttpRequest, pk: int) -> HttpResponse:
     """R-REL-1: check the order and release it with its linked assembly orders; when a linked order's
@@ -434,6 +441,7 @@ def order_release(request: HttpRequest, pk: int) -> HttpResponse:
     return _change_status(request, pk, release_sales_order, MSG_RELEASED, confirm_shortage=confirm)
 
 
+@requires("sales.release_sales_order")
 @require_POST
 def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _change_status(request, pk, reopen_sales_order, MSG_REOPENED)
@@ -450,6 +458,7 @@ def line_factbox(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     return render(request, CARD + "#factbox", {"header": line.header, **_factbox_context(line)})
 
 
+@requires("sales.change_salesline", "inventory.add_reservation")
 @require_POST
 def use_available(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     """X-1: lower Qty. to Assemble to Order by what inventory can serve and reserve it, in one step."""
@@ -540,6 +549,7 @@ def _reservation_context(
     return context
 
 
+@requires("inventory.add_reservation")
 @require_GET
 def reservation_dialog(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     line = _line_for(pk, line_pk)
@@ -549,6 +559,7 @@ def reservation_dialog(request: HttpRequest, pk: int, line_pk: int) -> HttpRespo
     return render(request, RESERVATION + ("#reservation-dialog" if is_partial(request) else ""), context)
 
 
+@requires("inventory.add_reservation", "inventory.delete_reservation")
 @require_POST
 def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str) -> HttpResponse:
     if action not in RESERVATION_ACTIONS:
@@ -603,6 +614,7 @@ def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str)
     return HttpResponse(html + _oob(request, line), status=status)
 
 
+@requires("sales.change_columnchoice")
 @require_POST
 def order_columns(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose columns: the lines grid's hideable columns the user wants, remembered for every order."""

@@ -8,6 +8,7 @@ import shutil
 import pytest
 from django.db import connection
 
+from inventory.permissions import ADMINISTRATOR, ASSEMBLY_MANAGER, SALES_ORDER_PROCESSOR, WAREHOUSE_WORKER
 from tests.factories import PASSWORD, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a thread
@@ -51,7 +52,35 @@ def postgres_only():
 
 @pytest.fixture
 def user(db):
+    """A user with every role (R-ROLE-1), as most tests need; the role tests use the fixtures below."""
     return UserFactory()
+
+
+@pytest.fixture
+def processor(db):
+    return UserFactory(username="processor", roles=[SALES_ORDER_PROCESSOR])
+
+
+@pytest.fixture
+def warehouse_worker(db):
+    return UserFactory(username="warehouse", roles=[WAREHOUSE_WORKER])
+
+
+@pytest.fixture
+def assembly_manager(db):
+    return UserFactory(username="assembly", roles=[ASSEMBLY_MANAGER])
+
+
+@pytest.fixture
+def administrator(db):
+    """The Administrator role opens the Django admin: staff, but no superuser."""
+    return UserFactory(username="administrator", roles=[ADMINISTRATOR], is_staff=True)
+
+
+@pytest.fixture
+def nobody(db):
+    """A signed-in user without any role."""
+    return UserFactory(username="nobody", roles=[])
 
 
 @pytest.fixture

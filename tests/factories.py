@@ -3,30 +3,58 @@
 from __future__ import annotations
 
 import datetime
+import importlib
+from collections.abc import Iterable
 from decimal import Decimal
 
 import factory
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from inventory.models import Bin, BOMComponent, Item, ItemJournalLine, ItemLedgerEntry, Location
+from inventory.permissions import ROLES
 from inventory.services.posting import EntryToPost, post_item_entries
 from sales.models import Customer
 
 PASSWORD = "correct-horse-battery"
+# A request by a user with roles loads its permissions once (ModelBackend: the user's own and its
+# groups'), for the view's check and the page's `perms` (R-ROLE-1); a superuser needs no query.
+PERMISSION_QUERIES = 2
+
+
+def role_groups(names: Iterable[str]) -> list[Group]:
+    """The roles' groups (R-ROLE-1). The data migration creates them; a transactional test's flush
+    empties every table, so they are created again, by the migration's own code, when missing."""
+    names = set(names)
+    groups = list(Group.objects.filter(name__in=names))
+    if len(groups) < len(names):
+        importlib.import_module("sales.migrations.0011_roles").install_roles(apps, connection.alias)
+        groups = list(Group.objects.filter(name__in=names))
+    return groups
 
 
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True  # the roles hook only sets groups
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password(PASSWORD)
 
     class Params:
         staff = factory.Trait(is_staff=True, is_superuser=True)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: Iterable[str] | None, **kwargs) -> None:
+        """The user's roles: every role unless told (`roles=[]`: a user with no group), so that the
+        suite's users work the whole flow; the role matrix (tests/test_roles.py) uses single roles."""
+        if create:
+            self.groups.set(role_groups(ROLES if extracted is None else extracted))
 
 
 class ItemFactory(DjangoModelFactory):

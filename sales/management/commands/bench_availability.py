@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -51,6 +52,7 @@ from inventory.models import (
     Location,
     Reservation,
 )
+from inventory.permissions import SALES_ORDER_PROCESSOR
 from sales.models import Customer, SalesHeader, SalesLine, SalesStatus
 
 BENCH_USERNAME = "bench-availability"
@@ -861,6 +863,7 @@ class Command(BaseCommand):
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=SALES_ORDER_PROCESSOR))  # it reserves (R-ROLE-1)
         return user
 
     # --- measuring -----------------------------------------------------------------------------

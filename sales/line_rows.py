@@ -9,7 +9,9 @@ dozen conditions); this module writes the same markup directly, a few tens of mi
   `form` and value are written per row; a row with a bound form (a refused save, a confirmation) renders
   its inputs through the same `cell` function as every other grid, with its values and errors;
 - the columns are one list (`COLUMNS`), so the header, the rows, the new line and "Choose columns"
-  (hidden columns, remembered per user) always agree.
+  (hidden columns, remembered per user) always agree;
+- what the user may do (R-ROLE-1: edit, reserve, delete) is judged once per grid (`GridPermissions`);
+  a user who may not edit lines gets display rows only, without inputs or actions.
 
 Every input keeps its BC caption as aria-label and the row its own <form> (it works without JavaScript).
 """
@@ -189,15 +191,41 @@ def choose_columns(user, shown: set[str]) -> None:
     )
 
 
+@dataclass(frozen=True)
+class GridPermissions:
+    """What the user may do in the lines grid (R-ROLE-1); the views check the same permissions."""
+
+    can_edit: bool = False  # the row's inputs (sales.change_salesline)
+    can_reserve: bool = False  # Reserve (inventory.add_reservation, the Reservation page)
+    can_delete: bool = False  # Delete (sales.delete_salesline)
+
+    @classmethod
+    def of(cls, user) -> GridPermissions:
+        return cls(
+            can_edit=user.has_perm("sales.change_salesline"),
+            can_reserve=user.has_perm("inventory.add_reservation"),
+            can_delete=user.has_perm("sales.delete_salesline"),
+        )
+
+
 class LineRows:
-    """Renders the rows of one order's lines grid (see the module doc)."""
+    """Renders the rows of one order's lines grid (see the module doc). `permissions` default to
+    those of the request's user."""
 
     def __init__(
-        self, request, header: SalesHeader, lines: list[SalesLine], *, hidden: frozenset[str] = frozenset()
+        self,
+        request,
+        header: SalesHeader,
+        lines: list[SalesLine],
+        *,
+        hidden: frozenset[str] = frozenset(),
+        permissions: GridPermissions | None = None,
     ):
         self.header = header
+        self.permissions = permissions if permissions is not None else GridPermissions.of(request.user)
         self.columns = [c for c in COLUMNS if c.key not in hidden or not c.can_hide]
-        self.prototypes = _input_prototypes(header, lines[0] if lines else None)
+        first = lines[0] if lines and self.permissions.can_edit else None
+        self.prototypes = _input_prototypes(header, first)
         self.csrf = format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
         )
@@ -230,7 +258,9 @@ class LineRows:
         line: SalesLine = row["line"]
         form: SalesLineForm | None = row.get("form")  # a bound form: a refused save, a confirmation
         bound = form is not None and form.is_bound
-        if form is not None:
+        if not self.permissions.can_edit:
+            editable, initial = set(), {}
+        elif form is not None:
             editable, initial = set(form.fields), form.initial
         else:
             editable = SalesLineForm.editable_fields(self.header, line)
@@ -306,13 +336,13 @@ class LineRows:
                 f'<form id="{form_id}" method="post" action="{save_url}">{self.csrf}'
                 f'<button type="submit" class="visually-hidden" tabindex="-1">Save line {line.line_no}</button></form>'
             )
-        if not line.reserves_never and not header.is_completed:
+        if self.permissions.can_reserve and not line.reserves_never and not header.is_completed:
             url = self.url("reservation", line.pk)
             out.append(
                 f'<a class="button" href="{url}" hx-get="{url}" hx-target="#modal" hx-swap="innerHTML" '
                 f'aria-label="Reserve line {item_no}">Reserve</a>'
             )
-        if header.is_open:
+        if self.permissions.can_delete and header.is_open:
             url = self.url("line-delete", line.pk)
             order = line.assembly_order
             question = f"Delete the line for {line.item.no}" + (

@@ -21,7 +21,7 @@ from assembly.services import (
 from inventory.models import ItemLedgerEntry
 from sales.services.lines import save_sales_line
 from sales.services.orders import release_sales_order
-from tests.factories import BinFactory, ItemFactory, LocationFactory, post_stock
+from tests.factories import PERMISSION_QUERIES, BinFactory, ItemFactory, LocationFactory, post_stock
 from tests.sales.conftest import Seed
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +121,8 @@ def test_list_query_count_does_not_grow_with_orders(user_client, world, django_a
     for _ in range(count):
         world.order(1)
         seed_orders.line(sales_order, quantity=1)
-    with django_assert_max_num_queries(4):  # session, user, count, the page with its related rows
+    # session, user, its permissions, count, the page with its related rows
+    with django_assert_max_num_queries(4 + PERMISSION_QUERIES):
         response = user_client.get(LIST)
     assert response.status_code == 200
 
@@ -267,8 +268,9 @@ def test_card_query_count_does_not_grow_with_lines(
             due_date=order.due_date,
         )
     editing = order.lines.first().pk
-    # session, user, order, then order_availability (lines, inventory, reservations), locations, postings
-    with django_assert_max_num_queries(8):
+    # session, user, its permissions, order, then order_availability (lines, inventory, reservations),
+    # locations, postings
+    with django_assert_max_num_queries(8 + PERMISSION_QUERIES):
         response = user_client.get(url("order-card", order.pk), {"edit": editing})
     assert response.status_code == 200
     assert len(response.context["rows"]) == line_count
@@ -653,7 +655,7 @@ def test_posted_list_and_card(user_client, world, django_assert_max_num_queries)
     partial = user_client.get(url("posted-list"), {"q": "nothing-like-it"}, **HTMX)
     assert not is_full_page(partial) and posted.no not in text(partial)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(6 + PERMISSION_QUERIES):
         card = user_client.get(url("posted-card", posted.pk))
     page = text(card)
     assert card.status_code == 200

@@ -12,11 +12,12 @@ from django.urls import reverse
 from inventory.models import Reservation
 from sales.models import SalesLine
 from sales.services.lines import save_sales_line
-from tests.factories import ItemFactory, post_stock
+from tests.factories import PERMISSION_QUERIES, ItemFactory, post_stock
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-MAX_QUERIES = 12  # issue 4: the FactBox and the Reservation dialog, whole request (session and user included)
+# issue 4: the FactBox and the Reservation dialog, whole request (session, user and its permissions included)
+MAX_QUERIES = 12 + PERMISSION_QUERIES
 
 
 def url(name: str, line: SalesLine, *args) -> str:

@@ -12,10 +12,12 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from .models import Bin, BOMComponent, Item, ItemJournalLine, ItemLedgerEntry, Location
+from .permissions import ADMINISTRATOR, ASSEMBLY_MANAGER, SALES_ORDER_PROCESSOR, WAREHOUSE_WORKER
 from .services.journal import post_item_journal
 
 ASSEMBLY, PURCHASE = Item.ReplenishmentSystem.ASSEMBLY, Item.ReplenishmentSystem.PURCHASE
@@ -78,6 +80,13 @@ RETURNED_STOCK = [("WS-CUSTOM", "MAIN", "", "3")]
 OPENING_DOCUMENT = "OPENING"
 RETURN_DOCUMENT = "RETURN-0001"
 LOADER_USERNAME = "demo-data-loader"
+# One login per role (R-ROLE-1), the password the same as the user name; the Administrator's demo
+# login is the superuser (`ensure_demo_admin`), in the Administrator group as well.
+DEMO_USERS = [
+    ("processor", SALES_ORDER_PROCESSOR),
+    ("warehouse", WAREHOUSE_WORKER),
+    ("assembly", ASSEMBLY_MANAGER),
+]
 
 
 def _post(lines, *, document_no: str, items, locations, loader) -> int:
@@ -160,14 +169,31 @@ def load_demo_data() -> dict[str, int]:
 
 
 def ensure_demo_admin(*, username: str, password: str) -> bool:
-    """Make sure a staff superuser with this login exists; True when this password logs in.
+    """Make sure a staff superuser with this login exists, in the Administrator group; True when this
+    password logs in.
 
     An existing user keeps the password someone may have changed it to.
     """
-    user, created = get_user_model().objects.get_or_create(
-        username=username, defaults={"is_staff": True, "is_superuser": True}
+    return _ensure_user(
+        username=username,
+        password=password,
+        role=ADMINISTRATOR,
+        defaults={"is_staff": True, "is_superuser": True},
     )
+
+
+def ensure_demo_users() -> list[tuple[str, str, bool]]:
+    """One user per role (`DEMO_USERS`): (username, role, whether the password = username logs in)."""
+    return [
+        (username, role, _ensure_user(username=username, password=username, role=role))
+        for username, role in DEMO_USERS
+    ]
+
+
+def _ensure_user(*, username: str, password: str, role: str, defaults: dict | None = None) -> bool:
+    user, created = get_user_model().objects.get_or_create(username=username, defaults=defaults or {})
     if created:
         user.set_password(password)
         user.save()
+    user.groups.add(Group.objects.get(name=role))  # created by the roles migration
     return user.check_password(password)

@@ -37,3 +37,24 @@ def test_demo_has_the_shapes_the_flow_needs():
     # The seed's situation: 3 units of the ATO item back in stock.
     assert Item.objects.with_inventory().get(no="WS-CUSTOM").inventory == 3
     assert ItemLedgerEntry.objects.filter(document_type="ITEM_JNL").count() == ItemLedgerEntry.objects.count()
+
+
+def test_load_demo_creates_one_user_per_role_and_prints_the_logins(capsys):
+    """R-ROLE-1: processor, warehouse and assembly log in with their user name as password, each in
+    its role's group; admin is the superuser, in the Administrator group."""
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent: the users are found again, not duplicated
+    out = capsys.readouterr().out
+    users = get_user_model().objects
+    for username, role in [
+        ("processor", "Sales Order Processor"),
+        ("warehouse", "Warehouse Worker"),
+        ("assembly", "Assembly Manager"),
+    ]:
+        user = users.get(username=username)
+        assert user.check_password(username) and not user.is_staff
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert f"{role}: {username} / {username}" in out
+    admin = users.get(username="admin")
+    assert admin.is_superuser and admin.groups.filter(name="Administrator").exists()
+    assert "Administrator (superuser): admin / admin" in out

@@ -81,13 +81,14 @@ HTMX_HEADERS = {
 
 
 @functools.cache
-def snapshot_queries() -> list[tuple[str, str]]:
-    """One SELECT of every column per table of the three apps, ordered by primary key (plain SQL:
-    the snapshot is taken after every request, and the ORM's query building would dominate)."""
+def snapshot_queries(labels: tuple[str, ...] = SNAPSHOT_APPS) -> list[tuple[str, str]]:
+    """One SELECT of every column per table of the apps (the three by default), ordered by primary
+    key (plain SQL: the snapshot is taken after every request, and the ORM's query building would
+    dominate)."""
     quote = connection.ops.quote_name
     queries = []
-    for label in SNAPSHOT_APPS:
-        for model in apps.get_app_config(label).get_models():
+    for label in labels:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):  # m2m tables too
             meta = model._meta
             columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
             queries.append(
@@ -96,13 +97,14 @@ def snapshot_queries() -> list[tuple[str, str]]:
     return queries
 
 
-def snapshot() -> dict[str, dict[object, tuple]]:
-    """Every row of the three apps' tables as comparable tuples, by table and primary key: the ledger
-    (ItemLedgerEntry with remaining_quantity, ItemApplicationEntry), Reservation, SalesHeader/Line,
-    AssemblyHeader/Line, posted documents, ItemJournalLine, NoSeries and the master data."""
+def snapshot(labels: tuple[str, ...] = SNAPSHOT_APPS) -> dict[str, dict[object, tuple]]:
+    """Every row of the three apps' tables (or of the apps named) as comparable tuples, by table and
+    primary key: the ledger (ItemLedgerEntry with remaining_quantity, ItemApplicationEntry),
+    Reservation, SalesHeader/Line, AssemblyHeader/Line, posted documents, ItemJournalLine, NoSeries
+    and the master data."""
     tables = {}
     with connection.cursor() as cursor:
-        for label, sql in snapshot_queries():
+        for label, sql in snapshot_queries(labels):
             cursor.execute(sql)
             tables[label] = {row[0]: row[1:] for row in cursor.fetchall()}
     return tables

@@ -24,10 +24,8 @@ def screenshot(page):
     return take
 
 
-@pytest.fixture
-def logged_in_page(page, live_server, transactional_db):
-    """A page signed in through the real login form."""
-    user = UserFactory(username="clerk")
+def sign_in(page, live_server, user):
+    """Sign in through the real login form."""
     page.set_default_timeout(10_000)
     page.goto(live_server.url + "/")
     page.get_by_label("User name").fill(user.username)
@@ -35,3 +33,20 @@ def logged_in_page(page, live_server, transactional_db):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
     return page
+
+
+@pytest.fixture
+def logged_in_page(page, live_server, transactional_db):
+    """A page signed in through the real login form, as a user with every role."""
+    return sign_in(page, live_server, UserFactory(username="clerk"))
+
+
+@pytest.fixture
+def page_as(page, live_server, transactional_db):
+    """`page_as(role)`: the page signed in as a new user with only that role (R-ROLE-1)."""
+
+    def sign_in_as(role: str):
+        username = role.lower().replace(" ", "-")
+        return sign_in(page, live_server, UserFactory(username=username, roles=[role]))
+
+    return sign_in_as

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader
@@ -60,21 +60,6 @@ class Supply:
     @property
     def available(self) -> Decimal:
         return max(self.total - self.reserved, ZERO)
-
-
-@dataclass(frozen=True)
-class SupplyRow:
-    """A row of the Reservation page (spec 9): one per supply type."""
-
-    supply_type: str
-    label: str
-    total_quantity: Decimal
-    total_reserved_quantity: Decimal
-    current_reserved_quantity: Decimal
-
-    @property
-    def total_available_quantity(self) -> Decimal:
-        return max(self.total_quantity - self.total_reserved_quantity, ZERO)
 
 
 @dataclass(frozen=True)
@@ -172,51 +157,6 @@ def supplies(line: SalesLine, supply_type: str) -> list[Supply]:
     if supply_type == SupplyType.ASSEMBLY_ORDER:
         return assembly_supplies(line)
     raise ValidationError(f"Unknown supply type {supply_type!r}.")
-
-
-def supply_rows(line: SalesLine) -> list[SupplyRow]:
-    """The Reservation page's rows: totals per supply type, two aggregate queries."""
-    rows = []
-    for supply_type, items in (
-        (SupplyType.ITEM_LEDGER_ENTRY, _entry_totals(line)),
-        (SupplyType.ASSEMBLY_ORDER, _assembly_totals(line)),
-    ):
-        total, reserved, current = items
-        rows.append(
-            SupplyRow(
-                supply_type=supply_type,
-                label=SupplyType(supply_type).label,
-                total_quantity=total,
-                total_reserved_quantity=reserved,
-                current_reserved_quantity=current,
-            )
-        )
-    return rows
-
-
-def _entry_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
-    total = (
-        ItemLedgerEntry.objects.open()
-        .filter(item_id=line.item_id, location_id=line.location_id)
-        .aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
-    )
-    reserved = Reservation.objects.filter(
-        item_id=line.item_id, location_id=line.location_id, item_ledger_entry__isnull=False
-    ).aggregate(
-        any=Coalesce(Sum("quantity"), ZERO),
-        mine=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
-    )
-    return total, reserved["any"], reserved["mine"]
-
-
-def _assembly_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
-    orders = _assembly_receipts(line)
-    total = orders.total_remaining()
-    reserved = Reservation.objects.filter(assembly_order__in=orders).aggregate(
-        any=Coalesce(Sum("quantity"), ZERO),
-        mine=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
-    )
-    return total, reserved["any"], reserved["mine"]
 
 
 def reserved_from_stock(line: SalesLine, on_entries: Decimal) -> str:

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Sum, Value
+from django.db.models import Case, F, Q, Sum, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from assembly.models import COMPONENT_REMAINING, REMAINING, AssemblyHeader, AssemblyLine
@@ -208,18 +209,24 @@ _KEY = SimpleNamespace(
 _UPTO = Param("date", _DATE)  # the availability date: the FactBox's figures (spec 8) and the page's (9)
 _END = Param("end", _DATE)  # the end of the projection (X-4), never before the availability date
 
-# Row kinds: by date, up to the end of the projection ...
+# Rows by date, up to the end of the projection (kind, date, Σ) ...
 RECEIPTS, SALES_DEMAND, COMPONENT_DEMAND = "receipts", "sales", "components"
-# ... and totals, up to the availability date.
+_DATED = (RECEIPTS, SALES_DEMAND, COMPONENT_DEMAND)
+# ... the inventory (kind, NULL, Σ) ...
 INVENTORY = "inventory"
-RESERVED_INVENTORY = "reserved-inventory"  # on the entries of the item at the location, by any demand
-RESERVED_RECEIPT = "reserved-receipt"
-RESERVED_REQUIREMENT = "reserved-requirement"
-LINE_RESERVED = "line-reserved"  # this line's reservations of the item at the location
-LINE_ON_ENTRIES = "line-on-entries"
-RESERVED_QUANTITY = "reserved-quantity"  # R-RES-2: every reservation of the line (the Reservation page)
-ORDERS_RESERVED = "orders-reserved"  # on the scheduled receipts, by any demand (the page's row)
-ORDERS_LINE_RESERVED = "orders-line-reserved"  # on the scheduled receipts, by this line
+# ... and the reservations, summed by what they are (kind = group ":" flags, NULL, Σ). Groups: "m", the
+# reservations of the line's item at its location (`item_reservations`); "l", every reservation of the
+# line; "o", those on the scheduled receipts. Flags: E on an item ledger entry, L held by this line, R on a
+# scheduled receipt, D held by a line of the gross requirement (R and D due by the availability date).
+# A figure is a group and flags: it adds up that group's rows that have all its flags.
+RESERVED_INVENTORY = "m:E"  # on the entries of the item at the location, by any demand
+RESERVED_RECEIPT = "m:R"
+RESERVED_REQUIREMENT = "m:D"
+LINE_RESERVED = "m:L"  # this line's reservations of the item at the location: the FactBox's
+LINE_ON_ENTRIES = "m:LE"
+RESERVED_QUANTITY = "l:"  # R-RES-2: every reservation of the line (the Reservation page, the row)
+ORDERS_LINE_RESERVED = "l:R"  # on the scheduled receipts, by this line (the page's row)
+ORDERS_RESERVED = "o:"  # on the scheduled receipts, by any demand (the page's row)
 
 
 def _by_date(queryset, kind: str, date_field: str, quantity):
@@ -231,42 +238,49 @@ def _by_date(queryset, kind: str, date_field: str, quantity):
     )
 
 
-def _total(queryset, kind: str, quantity="quantity"):
+def _total(queryset, kind: str, quantity="quantity", *flags: tuple[Q, str]):
+    """Σ over the queryset, by the flags its rows have (`kind` + the flags that apply)."""
+    label = Concat(Value(kind), *(_flag(*flag) for flag in flags)) if flags else Value(kind)
     return (
         queryset.order_by()
-        .annotate(kind=Value(kind), day=Value(None, output_field=_DATE))
+        .annotate(kind=label, day=Value(None, output_field=_DATE))
         .values_list("kind", "day")
         .annotate(q=Sum(quantity))
     )
 
 
+def _flag(condition: Q, flag: str) -> Case:
+    return Case(When(condition, then=Value(flag)), default=Value(""), output_field=models.CharField())
+
+
 def _figures_query():
-    """Every sum of the FactBox, its chart and the Reservation page for one line: (kind, date, Σ) rows,
-    the dated ones first (they type the columns for PostgreSQL)."""
+    """Every sum of the FactBox, its chart and the Reservation page for one line (see the row kinds
+    above), the dated rows first: they type the columns for PostgreSQL."""
     key = _KEY
-    reservations = item_reservations(key)
     receipts = scheduled_receipts(key, _UPTO)
+    mine = (Q(sales_line_id=key.pk), "L")
+    on_receipts = (Q(assembly_order__in=receipts), "R")
+    demand = (Q(sales_line__in=sales_demand(key, _UPTO)), "D")
     return _by_date(scheduled_receipts(key, _END), RECEIPTS, "due_date", REMAINING).union(
         _by_date(sales_demand(key, _END), SALES_DEMAND, "shipment_date", OUTSTANDING),
         _by_date(component_demand(key, _END), COMPONENT_DEMAND, "due_date", COMPONENT_REMAINING),
         _total(inventory_entries(key), INVENTORY, "remaining_quantity"),
-        _total(reservations.on_entries(), RESERVED_INVENTORY),
-        _total(reservations.filter(assembly_order__in=receipts), RESERVED_RECEIPT),
-        _total(reservations.filter(sales_line__in=sales_demand(key, _UPTO)), RESERVED_REQUIREMENT),
-        _total(reservations.filter(sales_line_id=key.pk), LINE_RESERVED),
-        _total(reservations.filter(sales_line_id=key.pk).on_entries(), LINE_ON_ENTRIES),
-        _total(Reservation.objects.filter(sales_line_id=key.pk), RESERVED_QUANTITY),
-        _total(Reservation.objects.filter(assembly_order__in=receipts), ORDERS_RESERVED),
         _total(
-            Reservation.objects.filter(sales_line_id=key.pk, assembly_order__in=receipts),
-            ORDERS_LINE_RESERVED,
+            item_reservations(key),
+            "m:",
+            "quantity",
+            (~Q(item_ledger_entry=None), "E"),
+            mine,
+            on_receipts,
+            demand,
         ),
+        _total(Reservation.objects.filter(mine[0]), "l:", "quantity", on_receipts),
+        _total(Reservation.objects.filter(on_receipts[0]), "o:"),
         all=True,
     )
 
 
 FIGURES = PreparedQuery(_figures_query)
-_DATED = (RECEIPTS, SALES_DEMAND, COMPONENT_DEMAND)
 
 
 @dataclass(frozen=True)
@@ -275,10 +289,19 @@ class Figures:
 
     date: datetime.date  # the availability date of the totals
     timeline: Timeline
-    totals: dict[str, Decimal]
+    reservations: dict[str, Decimal]  # Σ quantity by group and flags ("m:EL"; see above)
 
-    def __getitem__(self, kind: str) -> Decimal:
-        return self.totals.get(kind) or ZERO
+    def __getitem__(self, figure: str) -> Decimal:
+        """Σ reservations of a group that have all the figure's flags (RESERVED_INVENTORY, ...)."""
+        group, flags = figure.split(":")
+        return sum(
+            (
+                q
+                for kind, q in self.reservations.items()
+                if kind.startswith(group) and set(flags) <= set(kind[2:])
+            ),
+            ZERO,
+        )
 
 
 def figures_params(line: SalesLine, *, end: datetime.date | None = None) -> dict[str, object]:
@@ -297,20 +320,22 @@ def line_figures(line: SalesLine, *, end: datetime.date | None = None) -> Figure
     date), in one statement."""
     params = figures_params(line, end=end)
     dated: dict[str, dict[datetime.date, Decimal]] = {kind: {} for kind in _DATED}
-    totals: dict[str, Decimal] = {}
+    inventory, reservations = ZERO, {}
     for kind, day, quantity in FIGURES.rows(**params):
         if kind in dated:
             dated[kind][day] = quantity
+        elif kind == INVENTORY:
+            inventory = quantity or ZERO
         else:
-            totals[kind] = quantity
+            reservations[kind] = quantity or ZERO
     timeline_ = Timeline(
         today=timezone.localdate(),
-        inventory=totals.get(INVENTORY) or ZERO,
+        inventory=inventory,
         receipts=dated[RECEIPTS],
         sales_demand=dated[SALES_DEMAND],
         component_demand=dated[COMPONENT_DEMAND],
     )
-    return Figures(date=params["date"], timeline=timeline_, totals=totals)
+    return Figures(date=params["date"], timeline=timeline_, reservations=reservations)
 
 
 def timeline(line: SalesLine, *, end: datetime.date) -> Timeline:

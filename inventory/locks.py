@@ -117,10 +117,19 @@ class operation(ContextDecorator):  # noqa: N801 - used like `transaction.atomic
 
 
 def lock(
-    queryset: models.QuerySet | type[models.Model], pks: Iterable[int], *, skip_locked: bool = False
+    queryset: models.QuerySet | type[models.Model],
+    pks: Iterable[int],
+    *,
+    matching: models.QuerySet | None = None,
+    skip_locked: bool = False,
 ) -> list[models.Model]:
     """Lock the rows `pks` of one level of `LOCK_ORDER` (sorted by primary key) and return them,
     freshly read, in that order. Rows this operation already holds are read again, not re-judged.
+
+    `matching`: also lock the rows this QuerySet of the same model selects, in the same statement (for
+    rows found by a condition, such as the assembly orders a line may reserve from: one statement
+    instead of a read and then a lock). The condition is read as the statement starts, as a read just
+    before the lock would have been; rows that come to match later are not locked.
 
     `skip_locked`: take only the rows nobody else holds, without waiting (for optional supplies, such
     as the assembly orders an automatic reservation may draw on). Never waiting, it cannot deadlock, so
@@ -131,22 +140,25 @@ def lock(
     if label not in LOCK_ORDER:
         raise LockOrderError(f"{label} is not in the lock order {LOCK_ORDER}")
     ids = sorted(set(pks))
-    if not ids:
+    if not ids and matching is None:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise LockOrderError("locks are taken inside a transaction (use locks.operation())")
-    if not skip_locked:
+    if not skip_locked and matching is None:
         _check_order(label, ids)
+    condition = models.Q(pk__in=ids)
+    if matching is not None:
+        condition |= models.Q(pk__in=matching.order_by().values("pk"))
     try:
         rows = list(
-            queryset.select_for_update(of=("self",), skip_locked=skip_locked)
-            .filter(pk__in=ids)
-            .order_by("pk")
+            queryset.select_for_update(of=("self",), skip_locked=skip_locked).filter(condition).order_by("pk")
         )
     except OperationalError as exc:
         if is_lock_timeout(exc):
             raise LockTimeout(label, ids) from exc
         raise
+    if matching is not None and not skip_locked:  # known only now: checked as soon as they are
+        _check_order(label, sorted({*ids, *(row.pk for row in rows)}))
     if skip_locked and (stack := getattr(_state, "stack", None)):
         stack[-1].pks.setdefault(label, set()).update(row.pk for row in rows)
     return rows

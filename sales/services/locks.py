@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from assembly.models import AssemblyHeader
 from inventory.locks import lock, lock_items, lock_one
 
@@ -39,12 +41,14 @@ def lock_lines(header: SalesHeader) -> list[SalesLine]:
 
 
 def lock_assembly_orders(
-    pks: Iterable[int | None], *, skip_locked: bool = False
+    pks: Iterable[int | None], *, matching: QuerySet | None = None, skip_locked: bool = False
 ) -> dict[int, AssemblyHeader]:
-    """Lock assembly orders (the supply lock of their Remaining Quantity, I-6), by primary key."""
+    """Lock assembly orders (the supply lock of their Remaining Quantity, I-6), by primary key: `pks`
+    and those `matching` selects (in one statement)."""
     orders = lock(
         AssemblyHeader.objects.select_related("item", "location", "bin"),
         [pk for pk in pks if pk is not None],
+        matching=matching,
         skip_locked=skip_locked,
     )
     return {order.pk: order for order in orders}

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Case, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader
@@ -56,6 +56,7 @@ class Supply:
     total: Decimal
     reserved: Decimal  # by any demand
     current: Decimal  # by this line
+    extends: int | None = None  # this line's reservation on it that a new one adds to (not the binding)
 
     @property
     def available(self) -> Decimal:
@@ -81,33 +82,34 @@ def unreserved_quantity(line: SalesLine) -> Decimal:
     return max(line.outstanding_quantity - reserved_quantity(line), ZERO)
 
 
-def _reserved_on(supply_field: str, line: SalesLine) -> tuple[Coalesce, Coalesce]:
-    """Σ reservations on each supply row (any demand, and this line's), as correlated subqueries: one
-    index lookup per open supply, whatever the size of the reservation table."""
+def _reserved_on(supply_field: str, line: SalesLine) -> dict[str, models.Expression]:
+    """Σ reservations on each supply row (any demand, and this line's), and the line's reservation on it
+    that a new one extends, as correlated subqueries: index lookups per open supply, whatever the size
+    of the reservation table; and the line's Reserved Quantity (the same on every row)."""
 
-    def total(**filters) -> Coalesce:
-        sums = (
-            Reservation.objects.filter(**{supply_field: OuterRef("pk")}, **filters)
-            .values(supply_field)
-            .annotate(t=Sum("quantity"))
-            .values("t")
-        )
+    def total(queryset) -> Coalesce:
+        sums = queryset.values(supply_field).annotate(t=Sum("quantity")).values("t")
         return Coalesce(Subquery(sums), ZERO, output_field=models.DecimalField())
 
-    return total(), total(sales_line=line)
+    on_it = Reservation.objects.filter(**{supply_field: OuterRef("pk")})
+    of_line = Reservation.objects.filter(sales_line=line).values("sales_line").annotate(t=Sum("quantity"))
+    return {
+        "reserved": total(on_it),
+        "current": total(on_it.filter(sales_line=line)),
+        "extends": Subquery(on_it.filter(sales_line=line, binding=False).order_by("pk").values("pk")[:1]),
+        "line_reserved": Coalesce(Subquery(of_line.values("t")), ZERO, output_field=models.DecimalField()),
+    }
 
 
-def entry_supplies(line: SalesLine) -> list[Supply]:
-    """Open inbound entries of the line's item at its location, oldest first (R-RES-3), one query."""
-    reserved, current = _reserved_on("item_ledger_entry", line)
+def _entry_supplies(line: SalesLine) -> tuple[list[Supply], Decimal | None]:
     entries = (
         ItemLedgerEntry.objects.open()
         .filter(item_id=line.item_id, location_id=line.location_id)
-        .annotate(reserved=reserved, current=current)
+        .annotate(**_reserved_on("item_ledger_entry", line))
         .select_related("bin")
         .order_by("entry_no")
     )
-    return [
+    supplies_ = [
         Supply(
             supply_type=SupplyType.ITEM_LEDGER_ENTRY,
             pk=e.pk,
@@ -116,22 +118,25 @@ def entry_supplies(line: SalesLine) -> list[Supply]:
             total=e.remaining_quantity,
             reserved=e.reserved,
             current=e.current,
+            extends=e.extends,
         )
         for e in entries
     ]
+    return supplies_, (entries[0].line_reserved if entries else None)
 
 
-def assembly_supplies(line: SalesLine) -> list[Supply]:
-    """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9).
+def entry_supplies(line: SalesLine) -> list[Supply]:
+    """Open inbound entries of the line's item at its location, oldest first (R-RES-3), one query."""
+    return _entry_supplies(line)[0]
 
-    Inside an operation only the orders it has locked are offered: a reservation on an assembly order
-    is judged under that order's lock (I-6); one that became due after the locks were taken waits for
-    the next reservation."""
-    reserved, current = _reserved_on("assembly_order", line)
-    orders = _assembly_receipts(line).annotate(reserved=reserved, current=current).order_by("due_date", "pk")
+
+def _assembly_supplies(line: SalesLine) -> tuple[list[Supply], Decimal | None]:
+    orders = (
+        _assembly_receipts(line).annotate(**_reserved_on("assembly_order", line)).order_by("due_date", "pk")
+    )
     if (locked := held("assembly.AssemblyHeader")) is not None:
         orders = orders.filter(pk__in=locked)
-    return [
+    supplies_ = [
         Supply(
             supply_type=SupplyType.ASSEMBLY_ORDER,
             pk=o.pk,
@@ -140,9 +145,20 @@ def assembly_supplies(line: SalesLine) -> list[Supply]:
             total=o.quantity - o.assembled_quantity,
             reserved=o.reserved,
             current=o.current,
+            extends=o.extends,
         )
         for o in orders
     ]
+    return supplies_, (orders[0].line_reserved if orders else None)
+
+
+def assembly_supplies(line: SalesLine) -> list[Supply]:
+    """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9).
+
+    Inside an operation only the orders it has locked are offered: a reservation on an assembly order
+    is judged under that order's lock (I-6); one that became due after the locks were taken waits for
+    the next reservation."""
+    return _assembly_supplies(line)[0]
 
 
 def _assembly_receipts(line: SalesLine):
@@ -152,11 +168,19 @@ def _assembly_receipts(line: SalesLine):
 
 
 def supplies(line: SalesLine, supply_type: str) -> list[Supply]:
+    return _supplies(line, supply_type)[0]
+
+
+def _supplies(line: SalesLine, supply_type: str) -> tuple[list[Supply], Decimal]:
+    """The supplies of a type and the line's Reserved Quantity, read together (one statement; a second
+    one only when there is no supply to carry the figure)."""
     if supply_type == SupplyType.ITEM_LEDGER_ENTRY:
-        return entry_supplies(line)
-    if supply_type == SupplyType.ASSEMBLY_ORDER:
-        return assembly_supplies(line)
-    raise ValidationError(f"Unknown supply type {supply_type!r}.")
+        found, reserved = _entry_supplies(line)
+    elif supply_type == SupplyType.ASSEMBLY_ORDER:
+        found, reserved = _assembly_supplies(line)
+    else:
+        raise ValidationError(f"Unknown supply type {supply_type!r}.")
+    return found, reserved_quantity(line) if reserved is None else reserved
 
 
 def reserved_from_stock(line: SalesLine, on_entries: Decimal) -> str:
@@ -174,8 +198,7 @@ def _locked_line(line: SalesLine) -> SalesLine:
     order it may reserve from, and its item; re-read the line (see the module doc)."""
     header = lock_order(line.header)
     line = lock_line(header, line.pk)
-    candidates = _assembly_receipts(line).values_list("pk", flat=True)
-    orders = lock_assembly_orders([line.assembly_order_id, *candidates])
+    orders = lock_assembly_orders([line.assembly_order_id], matching=_assembly_receipts(line))
     line.assembly_order = orders.get(line.assembly_order_id)
     lock_items([line.item_id])
     if header.is_completed:
@@ -185,43 +208,57 @@ def _locked_line(line: SalesLine) -> SalesLine:
     return line
 
 
-def _reserve(line: SalesLine, supply: Supply, quantity: Decimal) -> None:
-    fields = (
-        {"item_ledger_entry_id": supply.pk}
-        if supply.supply_type == SupplyType.ITEM_LEDGER_ENTRY
-        else {"assembly_order_id": supply.pk}
-    )
-    existing = Reservation.objects.filter(sales_line=line, binding=False, **fields).first()
-    if existing is not None:
-        existing.quantity += quantity
-        existing.save(update_fields=["quantity"])
-    else:
-        Reservation.objects.create(
-            sales_line=line, item_id=line.item_id, location_id=line.location_id, quantity=quantity, **fields
+def _reserve(line: SalesLine, taken: list[tuple[Supply, Decimal]]) -> None:
+    """Write what was taken: added to the line's reservation on a supply where it has one, else a new
+    reservation; two statements at most, whatever the number of supplies."""
+    if extended := [(supply.extends, quantity) for supply, quantity in taken if supply.extends]:
+        added = Case(*(When(pk=pk, then=Value(quantity)) for pk, quantity in extended))
+        Reservation.objects.filter(pk__in=[pk for pk, _ in extended]).update(
+            quantity=ExpressionWrapper(F("quantity") + added, output_field=models.DecimalField())
         )
+    new = [
+        Reservation(
+            sales_line=line,
+            item_id=line.item_id,
+            location_id=line.location_id,
+            quantity=quantity,
+            **(
+                {"item_ledger_entry_id": supply.pk}
+                if supply.supply_type == SupplyType.ITEM_LEDGER_ENTRY
+                else {"assembly_order_id": supply.pk}
+            ),
+        )
+        for supply, quantity in taken
+        if not supply.extends
+    ]
+    if new:
+        Reservation.objects.bulk_create(new)
 
 
 def _take(line: SalesLine, candidates: list[Supply], wanted: Decimal) -> Decimal:
     """Reserve up to `wanted` from the candidates in order, each up to what is free on it."""
-    taken = ZERO
+    taken: list[tuple[Supply, Decimal]] = []
+    total = ZERO
     for supply in candidates:
-        if taken >= wanted:
+        if total >= wanted:
             break
-        quantity = min(supply.available, wanted - taken)
+        quantity = min(supply.available, wanted - total)
         if quantity > 0:
-            _reserve(line, supply, quantity)
-            taken += quantity
-    return taken
+            taken.append((supply, quantity))
+            total += quantity
+    _reserve(line, taken)
+    return total
 
 
 @operation()
 def reserve_from_current_line(*, line: SalesLine, supply_type: str) -> Decimal:
     """R-RES-3: reserve min(Unreserved, available on the supply row), oldest supply first."""
     line = _locked_line(line)
-    wanted = unreserved_quantity(line)
+    candidates, reserved = _supplies(line, supply_type)  # read after the locks, as one statement
+    wanted = max(line.outstanding_quantity - reserved, ZERO)
     if wanted <= 0:
         raise ValidationError(MSG_FULLY_RESERVED)
-    taken = _take(line, supplies(line, supply_type), wanted)
+    taken = _take(line, candidates, wanted)
     if taken <= 0:
         raise ValidationError(MSG_NOTHING_AVAILABLE)
     return taken
@@ -295,5 +332,5 @@ def reserve_from_supply(*, line: SalesLine, supply_type: str, supply_pk: int, qu
             }
         )
     quantity = min(quantity, wanted)
-    _reserve(line, supply, quantity)
+    _reserve(line, [(supply, quantity)])
     return quantity

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assembly.services import availability_of
+from assembly.services import availability_of, order_availability
 from inventory.figures import ZERO, format_quantity
 from inventory.htmx import is_partial, paginate
 from inventory.models import Reservation
@@ -145,6 +145,17 @@ def _get_header(pk: int) -> SalesHeader:
     return get_object_or_404(SalesHeader.objects.select_related("customer", "location"), pk=pk)
 
 
+def _get_line_of(pk: int, line_pk: int) -> SalesLine:
+    """A line of this order with its order (as `_get_header` reads it), in one query."""
+    return get_object_or_404(
+        SalesLine.objects.with_reserved_quantity().select_related(
+            "header__customer", "header__location", "item", "location", "bin", "assembly_order"
+        ),
+        pk=line_pk,
+        header_id=pk,
+    )
+
+
 def _get_line(header: SalesHeader, line_pk: int) -> SalesLine:
     """A line of this order only: another order's line id in the URL is a 404."""
     line = get_object_or_404(_lines(header), pk=line_pk)
@@ -203,6 +214,11 @@ def _factbox_context(
     }
 
 
+def _line_availability(line: SalesLine) -> dict:
+    """R-ASM-4 for the line's linked order, as `availability_of` gives it (by order), in one query."""
+    return {line.assembly_order_id: order_availability(line.assembly_order)} if line.assembly_order_id else {}
+
+
 def _drilldown_urls(line: SalesLine) -> dict[str, str]:
     """The FactBox's drill-down links (X-3) by figure ("available_inventory"), reversed once."""
     pattern = reverse("sales:factbox-drilldown", args=[line.header_id, line.pk, "figure"])
@@ -224,7 +240,7 @@ def _oob(
     `figures` (up to the end of the projection) and `availability` when the caller has them already."""
     figures = figures or line_figures(line, end=projection_end(line))
     if availability is None:
-        availability = availability_of([line.assembly_order]) if line.assembly_order_id else {}
+        availability = _line_availability(line)
     html = render_to_string(
         CARD + "#factbox",
         {
@@ -371,8 +387,8 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     """GET: the row as saved. POST: save the changed cells and answer with the recomputed row."""
-    header = _get_header(pk)
-    line = _get_line(header, line_pk)
+    line = _get_line_of(pk, line_pk)
+    header = line.header
     if request.method == "GET":
         return _render_row(request, header, line)
     form = SalesLineForm(request.POST, header=header, line=line)
@@ -394,8 +410,12 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         for message in result.messages:
             messages.info(request, message)
         return redirect(header)
-    line = _get_line(header, line_pk)
-    return _render_row(request, header, line, notice=" ".join(result.messages))
+    # The line as the operation left it (locked, re-read and changed): its Reserved Quantity comes with
+    # the FactBox's figures, so nothing is read twice.
+    line = result.line
+    figures = line_figures(line, end=projection_end(line))
+    line.reserved_quantity = figures[RESERVED_QUANTITY]  # what `with_reserved_quantity` reads
+    return _render_row(request, header, line, notice=" ".join(result.messages), figures=figures)
 
 
 def _shown(form: SalesLineForm) -> SalesLineForm | None:
@@ -421,8 +441,9 @@ def _render_row(
     notice: str = "",
     errors: list[str] | None = None,
     status: int = 200,
+    figures: Figures | None = None,
 ) -> HttpResponse:
-    availability = availability_of([line.assembly_order]) if line.assembly_order_id else {}
+    availability = _line_availability(line)
     row = {
         **_rows(header, [line], availability)[0],
         "confirm": confirm,
@@ -437,7 +458,7 @@ def _render_row(
         return render(request, CARD, context, status=status)
     html = render_to_string(CARD + "#line-row", {"header": header, "row": row}, request)
     if status == 200:
-        html += _oob(request, line, row=False, availability=availability)
+        html += _oob(request, line, row=False, availability=availability, figures=figures)
     return HttpResponse(html, status=status)
 
 
@@ -545,7 +566,7 @@ def factbox_drilldown(request: HttpRequest, pk: int, line_pk: int, figure: str) 
     if figure == "able-to-assemble":
         if line.assembly_order is None:
             raise Http404("The line has no assembly order.")
-        context["assembly"] = availability_of([line.assembly_order])[line.assembly_order_id]
+        context["assembly"] = order_availability(line.assembly_order)
     else:
         for name, rows in drilldown_rows(line, figure).items():
             rows = list(rows[: DRILLDOWN_LIMIT + 1])

@@ -530,10 +530,14 @@ def _begin(header: SalesHeader, values: dict[str, Any], line: SalesLine | None) 
         order = None
     else:
         line = lock_line(header, line.pk)
-        reserved_from = Reservation.objects.filter(sales_line=line, assembly_order__isnull=False).values_list(
-            "assembly_order_id", flat=True
+        reserved_from = AssemblyHeader.objects.filter(
+            pk__in=Reservation.objects.filter(sales_line=line)
+            .on_assembly_orders()
+            .values("assembly_order_id")
         )
-        order = lock_assembly_orders([line.assembly_order_id, *reserved_from]).get(line.assembly_order_id)
+        order = lock_assembly_orders([line.assembly_order_id], matching=reserved_from).get(
+            line.assembly_order_id
+        )
         line.assembly_order = order  # locked and re-read after the line: an edit on its page is not lost
     item = values.get("item")
     lock_items([pk for pk in (line.item_id, item.pk if item is not None else None) if pk is not None])

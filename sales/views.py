@@ -163,14 +163,22 @@ def _get_line(header: SalesHeader, line_pk: int) -> SalesLine:
     return line
 
 
+LINE_FOR = PreparedQuery(
+    lambda: (
+        SalesLine.objects.select_related("header", "item", "location", "bin", "assembly_order")
+        .filter(pk=Param("line", models.IntegerField()), header_id=Param("header", models.IntegerField()))
+        .order_by()
+    )
+)
+
+
 def _line_for(pk: int, line_pk: int) -> SalesLine:
-    """A line of this order, with what the FactBox, the dialog and the line's row need, in one query."""
-    try:
-        return SalesLine.objects.select_related("header", "item", "location", "bin", "assembly_order").get(
-            pk=line_pk, header_id=pk
-        )
-    except SalesLine.DoesNotExist as exc:
-        raise Http404("No such line on this order.") from exc
+    """A line of this order, with what the FactBox, the dialog and the line's row need, in one query
+    (prepared: the dialog's every action reads it)."""
+    lines = LINE_FOR.objects(line=line_pk, header=pk)
+    if not lines:
+        raise Http404("No such line on this order.")
+    return lines[0]
 
 
 # What the FactBox shows of a line (template, `LineDetails`, the linked order's availability): only these

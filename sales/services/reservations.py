@@ -24,10 +24,11 @@ from assembly.models import AssemblyHeader
 from inventory.figures import ZERO, format_quantity
 from inventory.locks import held, operation
 from inventory.models import ItemLedgerEntry, Reservation
+from inventory.prepared import Param, PreparedQuery
 
 from ..models import SalesLine
 from .lines import MSG_ORDER_COMPLETED
-from .locks import lock_assembly_orders, lock_items, lock_line, lock_order
+from .locks import lock_assembly_orders, lock_items, lock_line, lock_order, lock_reservable_orders
 
 MSG_FULLY_RESERVED = "Fully reserved."
 MSG_NOTHING_AVAILABLE = "There is nothing available to reserve."
@@ -82,7 +83,7 @@ def unreserved_quantity(line: SalesLine) -> Decimal:
     return max(line.outstanding_quantity - reserved_quantity(line), ZERO)
 
 
-def _reserved_on(supply_field: str, line: SalesLine) -> dict[str, models.Expression]:
+def _reserved_on(supply_field: str, line: SalesLine | Param) -> dict[str, models.Expression]:
     """Σ reservations on each supply row (any demand, and this line's), and the line's reservation on it
     that a new one extends, as correlated subqueries: index lookups per open supply, whatever the size
     of the reservation table; and the line's Reserved Quantity (the same on every row)."""
@@ -91,24 +92,37 @@ def _reserved_on(supply_field: str, line: SalesLine) -> dict[str, models.Express
         sums = queryset.values(supply_field).annotate(t=Sum("quantity")).values("t")
         return Coalesce(Subquery(sums), ZERO, output_field=models.DecimalField())
 
+    line_id = line if isinstance(line, Param) else line.pk
     on_it = Reservation.objects.filter(**{supply_field: OuterRef("pk")})
-    of_line = Reservation.objects.filter(sales_line=line).values("sales_line").annotate(t=Sum("quantity"))
+    of_line = (
+        Reservation.objects.filter(sales_line_id=line_id).values("sales_line").annotate(t=Sum("quantity"))
+    )
     return {
         "reserved": total(on_it),
-        "current": total(on_it.filter(sales_line=line)),
-        "extends": Subquery(on_it.filter(sales_line=line, binding=False).order_by("pk").values("pk")[:1]),
+        "current": total(on_it.filter(sales_line_id=line_id)),
+        "extends": Subquery(
+            on_it.filter(sales_line_id=line_id, binding=False).order_by("pk").values("pk")[:1]
+        ),
         "line_reserved": Coalesce(Subquery(of_line.values("t")), ZERO, output_field=models.DecimalField()),
     }
 
 
-def _entry_supplies(line: SalesLine) -> tuple[list[Supply], Decimal | None]:
-    entries = (
+_INT = models.IntegerField()
+# Open entries of the line's item at its location, with what is reserved on them: read by every
+# reservation from stock, so compiled once (`inventory.prepared`).
+ENTRY_SUPPLIES = PreparedQuery(
+    lambda: (
         ItemLedgerEntry.objects.open()
-        .filter(item_id=line.item_id, location_id=line.location_id)
-        .annotate(**_reserved_on("item_ledger_entry", line))
+        .filter(item_id=Param("item", _INT), location_id=Param("location", _INT))
+        .annotate(**_reserved_on("item_ledger_entry", Param("line", _INT)))
         .select_related("bin")
         .order_by("entry_no")
     )
+)
+
+
+def _entry_supplies(line: SalesLine) -> tuple[list[Supply], Decimal | None]:
+    entries = ENTRY_SUPPLIES.objects(item=line.item_id, location=line.location_id, line=line.pk)
     supplies_ = [
         Supply(
             supply_type=SupplyType.ITEM_LEDGER_ENTRY,
@@ -198,7 +212,7 @@ def _locked_line(line: SalesLine) -> SalesLine:
     order it may reserve from, and its item; re-read the line (see the module doc)."""
     header = lock_order(line.header)
     line = lock_line(header, line.pk)
-    orders = lock_assembly_orders([line.assembly_order_id], matching=_assembly_receipts(line))
+    orders = lock_reservable_orders(line)  # the linked order and those `_assembly_receipts` reads
     line.assembly_order = orders.get(line.assembly_order_id)
     lock_items([line.item_id])
     if header.is_completed:

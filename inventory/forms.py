@@ -45,6 +45,11 @@ class CodeField(forms.ModelChoiceField):
         self.error_messages["invalid_choice"] = not_found.format(value="%(value)s")
         self.known: dict[str, Any] = {}  # code → the object, for codes the form has read already
 
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.known = {}  # each form's own: Field.__deepcopy__ copies attributes shallowly
+        return result
+
     def know(self, obj) -> None:
         """The form has this object already (the row's saved item): its code needs no lookup."""
         if obj is not None:

@@ -13,7 +13,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from inventory.figures import MAX_QUANTITY, MAX_QUANTITY_PER, ZERO
+from inventory.figures import MAX_QUANTITY, MAX_QUANTITY_PER, QTY_SLACK, ZERO
 from inventory.models import (
     AmountField,
     Bin,
@@ -97,7 +97,7 @@ class AssemblyHeader(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(quantity_to_assemble__gte=0)
-                & Q(quantity_to_assemble__lte=F("quantity") - F("assembled_quantity")),
+                & Q(quantity_to_assemble__lte=F("quantity") - F("assembled_quantity") + QTY_SLACK),
                 name="asm_to_assemble_within_remaining",
             ),
             at_most_constraint({"quantity": MAX_QUANTITY}, "asm_quantity_at_most_max"),

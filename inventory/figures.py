@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 
 QTY_DIGITS = 18
 QTY_PLACES = 5
@@ -26,6 +27,11 @@ AMOUNT_DIGITS = 18
 AMOUNT_PLACES = 2
 ZERO = Decimal(0)
 QTY_QUANTUM = Decimal(1).scaleb(-QTY_PLACES)
+# Half the smallest quantity: the slack a database check that adds or subtracts quantity columns allows.
+# PostgreSQL's numeric is exact, and quantities have QTY_PLACES decimals, so a <= b + QTY_SLACK is a <= b
+# there; SQLite computes such sums in binary floating point (7 - 4.9 = 2.0999999999999996), and the
+# slack keeps a legitimate 2.1 from being refused, as it is far larger than that error (R-NUM-1).
+QTY_SLACK = QTY_QUANTUM / 2
 AMOUNT_QUANTUM = Decimal(1).scaleb(-AMOUNT_PLACES)
 
 # R-NUM-1. 999,999.99999 × 9,999.99999 < 10^10 and 999,999.99999 × 9,999,999.99 < 10^13 (see above).
@@ -66,8 +72,9 @@ def format_amount(value: Decimal | None) -> str:
 
 
 def format_day(value: datetime.date | None) -> str:
-    """A date as the pages show it (ISO, the format of the date inputs)."""
-    return format_date(value, "Y-m-d") if value else ""
+    """A date as the pages show it: the user's locale's short date (12/01/2026 in the US, 01/12/2026 in
+    the UK), the format the browser's date inputs show, so that one date reads the same everywhere."""
+    return date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
 def round_quantity(value: Decimal) -> Decimal:
@@ -111,7 +118,7 @@ def date_range_message(caption: str) -> str:
 
 
 def date_validators(caption: str) -> list:
-    message = date_range_message(caption)
+    message = lazy(date_range_message, str)(caption)  # in the locale of the request that is refused
     return [MinValueValidator(MIN_DATE, message=message), MaxValueValidator(MAX_DATE, message=message)]
 
 

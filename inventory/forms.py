@@ -184,6 +184,20 @@ class ItemJournalLineForm(forms.ModelForm):
             self.initial.setdefault("posting_date", timezone.localdate())
         grid_cells(self, f"{self.prefix or 'line'}-form")
 
+    @staticmethod
+    def initial_after(previous: ItemJournalLine | None) -> dict:
+        """A new line continues the last one (BC's SetUpNewLine): its Entry Type, Posting Date, Document
+        No. and Location Code; the first line takes the only location when there is just one."""
+        if previous is not None:
+            return {
+                "entry_type": previous.entry_type,
+                "posting_date": previous.posting_date,
+                "document_no": previous.document_no,
+                "location": previous.location.code,
+            }
+        only = list(Location.objects.values_list("code", flat=True)[:2])
+        return {"location": only[0]} if len(only) == 1 else {}
+
     def autofocus(self) -> ItemJournalLineForm:
         """Put the cursor where the user continues: the first cell in error, else Item No."""
         target = next((name for name in self.fields if name in self.errors), "item")

@@ -24,6 +24,7 @@ from .services.posting import InsufficientInventoryError
 JOURNAL_TEMPLATE = "inventory/item_journal.html"
 LEDGER_TEMPLATE = "inventory/ledger_entries.html"
 MSG_POSTED = "The journal lines were successfully posted ({count} item ledger entries, document {document})."
+MSG_CONFIRM_POST = "Do you want to post the journal lines? {count} line{s} will be posted."
 LEDGER_PAGE_SIZE = 50
 
 
@@ -33,13 +34,18 @@ def _journal_context(
     new_form: ItemJournalLineForm | None = None,
     edit_form: ItemJournalLineForm | None = None,
     post_errors: list[str] | None = None,
+    confirm_post: bool = False,
 ) -> dict[str, Any]:
-    lines = (
+    lines = list(
         ItemJournalLine.objects.filter(user=request.user)
         .select_related("item", "location", "bin")
         .order_by("pk")
     )
-    new_form = new_form or ItemJournalLineForm(user=request.user, prefix="new")
+    new_form = new_form or ItemJournalLineForm(
+        user=request.user,
+        prefix="new",
+        initial=ItemJournalLineForm.initial_after(lines[-1] if lines else None),
+    )
     (edit_form or new_form).autofocus()
     return {
         "title": "Item Journal",
@@ -49,6 +55,11 @@ def _journal_context(
         "edit_form": edit_form,
         "editing_pk": edit_form.instance.pk if edit_form else None,
         "post_errors": post_errors or [],
+        "confirm_post": (
+            MSG_CONFIRM_POST.format(count=len(lines), s="" if len(lines) == 1 else "s")
+            if confirm_post
+            else ""
+        ),
     }
 
 
@@ -103,6 +114,10 @@ def journal_line_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def journal_post(request: HttpRequest) -> HttpResponse:
+    """Post asks first, with the number of lines (BC's "Do you want to post the journal lines?"); the
+    answer Yes (`confirm=1`) posts them all, or none."""
+    if request.POST.get("confirm") != "1" and ItemJournalLine.objects.filter(user=request.user).exists():
+        return _render_journal(request, confirm_post=True)
     try:
         entries = post_item_journal(user=request.user)
     except InsufficientInventoryError as exc:

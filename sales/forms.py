@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db import models
 
 from inventory.figures import format_quantity
 from inventory.forms import (
@@ -21,10 +22,11 @@ from inventory.forms import (
 )
 from inventory.models import Item, Location
 
-from .models import Customer, SalesHeader, SalesLine, SalesStatus
+from .models import Customer, SalesHeader, SalesHeaderQuerySet, SalesLine, SalesStatus
 from .services.lines import EDITABLE_FIELDS, EDITABLE_WHEN_RELEASED
 
 MSG_NO_CUSTOMER = "There is no Customer with No. {value}."
+MSG_DATES_REVERSED = "Shipment Date from must not be after Shipment Date to."
 
 
 class SalesLineForm(GridForm):
@@ -164,6 +166,8 @@ class NewSalesOrderForm(forms.Form):
 
 
 class SalesOrderFilterForm(SearchForm):
+    """The Sales Orders list's filters (GET); they combine with each other and with the search box."""
+
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "All"), *SalesStatus.choices])
     customer = CodeField(
         Customer.objects.all(),
@@ -172,6 +176,40 @@ class SalesOrderFilterForm(SearchForm):
         label="Customer No.",
         required=False,
     )
+    shipment_date_from = date_field("Shipment Date from", required=False)
+    shipment_date_to = date_field("Shipment Date to", required=False)
+    not_fully_shipped = forms.BooleanField(label="Not fully shipped", required=False)
+    shipped_not_invoiced = forms.BooleanField(label="Shipped not invoiced", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("shipment_date_from"), cleaned.get("shipment_date_to")
+        if start and end and start > end:
+            self.add_error("shipment_date_from", MSG_DATES_REVERSED)
+        return cleaned
+
+    def filter(self, orders: SalesHeaderQuerySet) -> SalesHeaderQuerySet:
+        """The orders the valid filters select (call after `is_valid()`)."""
+        data = self.cleaned_data
+        if q := data["q"].strip():
+            orders = orders.filter(
+                models.Q(no__icontains=q)
+                | models.Q(customer__no__icontains=q)
+                | models.Q(customer__name__icontains=q)
+            )
+        if data["status"]:
+            orders = orders.filter(status=data["status"])
+        if data["customer"]:
+            orders = orders.filter(customer=data["customer"])
+        if data["shipment_date_from"]:
+            orders = orders.filter(shipment_date__gte=data["shipment_date_from"])
+        if data["shipment_date_to"]:
+            orders = orders.filter(shipment_date__lte=data["shipment_date_to"])
+        if data["not_fully_shipped"]:
+            orders = orders.not_fully_shipped()
+        if data["shipped_not_invoiced"]:
+            orders = orders.shipped_not_invoiced()
+        return orders
 
 
 class ReserveFromSupplyForm(forms.Form):

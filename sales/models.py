@@ -5,14 +5,17 @@ Sales stands on inventory and assembly: a line points at its linked assembly ord
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from inventory.figures import MAX_QUANTITY, MAX_UNIT_AMOUNT, ZERO, round_amount
+from inventory.expressions import AmountSum
+from inventory.figures import MAX_QUANTITY, MAX_UNIT_AMOUNT, QTY_SLACK, ZERO, round_amount
 from inventory.models import (
     AmountField,
     Item,
@@ -51,9 +54,76 @@ class SalesStatus(models.TextChoices):
     COMPLETED = "COMPLETED", "Completed"
 
 
+class ShippingState(models.TextChoices):
+    """How far an order's lines are shipped and invoiced, in one word for the list (read from the
+    lines' Quantity, Quantity Shipped and Quantity Invoiced by `SalesHeaderQuerySet.with_totals`)."""
+
+    NOT_SHIPPED = "NOT_SHIPPED", "Not shipped"
+    PARTLY_SHIPPED = "PARTLY_SHIPPED", "Partly shipped"
+    SHIPPED = "SHIPPED", "Shipped"
+    PARTLY_INVOICED = "PARTLY_INVOICED", "Partly invoiced"
+    INVOICED = "INVOICED", "Invoiced"
+
+
 # Orders whose lines are demand (spec 8: "Open or Released").
 OPEN_SALES_STATUSES = (SalesStatus.OPEN, SalesStatus.RELEASED)
 OUTSTANDING = F("quantity") - F("quantity_shipped")
+# Conditions on one sales line.
+LINE_OUTSTANDING = Q(quantity__gt=F("quantity_shipped"))
+LINE_SHIPPED_NOT_INVOICED = Q(quantity_shipped__gt=F("quantity_invoiced"))
+
+
+def _has_line(condition: Q) -> Exists:
+    """The order (the outer query's row) has a line meeting `condition`."""
+    return Exists(SalesLine.objects.filter(condition, header=OuterRef("pk")))
+
+
+class SalesHeaderQuerySet(models.QuerySet):
+    def with_totals(self) -> SalesHeaderQuerySet:
+        """Annotate what the list shows of each order's lines, at a fixed number of queries:
+
+        - `amount`: Amount, Σ line amounts (each round(Quantity × Unit Price, 2), as
+          `SalesLine.line_amount`; `OrderAmounts` is the same sum in Python);
+        - `completely_shipped`: BC's Completely Shipped, something shipped and no line outstanding;
+        - `shipping_state` (a `ShippingState`): Invoiced when every line is shipped and invoiced,
+          Partly invoiced when anything is invoiced, otherwise Not shipped / Partly shipped / Shipped.
+
+        Quantity ≥ Quantity Shipped ≥ Quantity Invoiced on every line (its check constraints), so a
+        line with nothing left to invoice is fully shipped too.
+        """
+        amount = (
+            SalesLine.objects.filter(header=OuterRef("pk"))
+            .order_by()  # the lines' default ordering would join the header again
+            .values("header")
+            .annotate(total=AmountSum("quantity", "unit_price"))
+            .values("total")
+        )
+        shipped = _has_line(Q(quantity_shipped__gt=0))
+        outstanding = _has_line(LINE_OUTSTANDING)
+        invoiced = _has_line(Q(quantity_invoiced__gt=0))
+        not_invoiced = _has_line(Q(quantity_invoiced__lt=F("quantity")))
+        return self.annotate(
+            amount=Coalesce(models.Subquery(amount), ZERO, output_field=AmountSum.output_field),
+            completely_shipped=models.ExpressionWrapper(
+                shipped & ~outstanding, output_field=models.BooleanField()
+            ),
+            shipping_state=models.Case(
+                models.When(invoiced & ~not_invoiced, then=models.Value(ShippingState.INVOICED)),
+                models.When(invoiced, then=models.Value(ShippingState.PARTLY_INVOICED)),
+                models.When(~shipped, then=models.Value(ShippingState.NOT_SHIPPED)),
+                models.When(outstanding, then=models.Value(ShippingState.PARTLY_SHIPPED)),
+                default=models.Value(ShippingState.SHIPPED),
+                output_field=models.CharField(),
+            ),
+        )
+
+    def not_fully_shipped(self) -> SalesHeaderQuerySet:
+        """Orders with a line whose Quantity is more than its Quantity Shipped."""
+        return self.filter(_has_line(LINE_OUTSTANDING))
+
+    def shipped_not_invoiced(self) -> SalesHeaderQuerySet:
+        """Orders with a line whose Quantity Shipped is more than its Quantity Invoiced."""
+        return self.filter(_has_line(LINE_SHIPPED_NOT_INVOICED))
 
 
 class SalesHeader(models.Model):
@@ -78,6 +148,8 @@ class SalesHeader(models.Model):
     )
     status = models.CharField("Status", max_length=10, choices=SalesStatus, default=SalesStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SalesHeaderQuerySet.as_manager()
 
     class Meta:
         verbose_name = "Sales Order"
@@ -104,6 +176,11 @@ class SalesHeader(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.status == SalesStatus.COMPLETED
+
+    @property
+    def shipping_state_label(self) -> str:
+        """The label of `shipping_state`, which `SalesHeaderQuerySet.with_totals` annotates."""
+        return ShippingState(self.shipping_state).label
 
 
 class SalesLineQuerySet(models.QuerySet):
@@ -193,7 +270,7 @@ class SalesLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(qty_to_ship__gte=0)
-                & models.Q(qty_to_ship__lte=models.F("quantity") - models.F("quantity_shipped")),
+                & models.Q(qty_to_ship__lte=models.F("quantity") - models.F("quantity_shipped") + QTY_SLACK),
                 name="sales_line_qty_to_ship_within_outstanding",
             ),
             models.CheckConstraint(
@@ -207,6 +284,7 @@ class SalesLine(models.Model):
                     qty_to_invoice__lte=models.F("qty_to_ship")
                     + models.F("quantity_shipped")
                     - models.F("quantity_invoiced")
+                    + QTY_SLACK
                 ),
                 name="sales_line_invoicing_within_shipped",
             ),
@@ -236,6 +314,14 @@ class SalesLine(models.Model):
         return round_amount(self.quantity * self.unit_price)
 
     @property
+    def amount_shipped(self) -> Decimal:
+        return round_amount(self.quantity_shipped * self.unit_price)
+
+    @property
+    def amount_invoiced(self) -> Decimal:
+        return round_amount(self.quantity_invoiced * self.unit_price)
+
+    @property
     def max_qty_to_invoice(self) -> Decimal:
         """R-INVC-1: what a Ship and Invoice may invoice: Qty. to Ship plus shipped, not yet invoiced."""
         return self.qty_to_ship + self.quantity_shipped - self.quantity_invoiced
@@ -259,6 +345,26 @@ class SalesLine(models.Model):
     @property
     def stock_part(self) -> Decimal:
         return self.quantity - self.qty_to_assemble_to_order
+
+
+@dataclass(frozen=True)
+class OrderAmounts:
+    """The card's totals below the lines: each line's amount rounded to two places, then summed."""
+
+    FIELDS = ("quantity", "quantity_shipped", "quantity_invoiced", "unit_price")  # what `of` reads
+
+    amount: Decimal
+    amount_shipped: Decimal
+    amount_invoiced: Decimal
+
+    @classmethod
+    def of(cls, lines: Iterable[SalesLine]) -> OrderAmounts:
+        lines = list(lines)
+        return cls(
+            amount=sum((line.line_amount for line in lines), ZERO),
+            amount_shipped=sum((line.amount_shipped for line in lines), ZERO),
+            amount_invoiced=sum((line.amount_invoiced for line in lines), ZERO),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -580,3 +686,23 @@ class InventoryPickLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header.no} {self.line_no}"
+
+
+# --------------------------------------------------------------------------------------------
+# Choose columns (issue 10): what a user shows of a grid, remembered per user
+# --------------------------------------------------------------------------------------------
+
+
+class ColumnChoice(models.Model):
+    """BC's "Choose columns" for one grid and one user: the hideable columns shown and hidden."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="column_choices")
+    grid = models.CharField("Grid", max_length=40)
+    shown = models.JSONField("Shown", default=list)
+    hidden = models.JSONField("Hidden", default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "grid"], name="column_choice_once_per_grid")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.grid}"

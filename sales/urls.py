@@ -2,7 +2,7 @@ from django.urls import path
 
 from inventory import converters  # noqa: F401 - registers <id:...>
 
-from . import pick_views, shipment_views, views
+from . import navigate_views, pick_views, shipment_views, views
 
 app_name = "sales"
 
@@ -27,6 +27,7 @@ urlpatterns = [
         views.reservation_action,
         name="reservation-action",
     ),
+    path("orders/<id:pk>/columns/", views.order_columns, name="order-columns"),
     path("orders/<id:pk>/release/", views.order_release, name="order-release"),
     path("orders/<id:pk>/reopen/", views.order_reopen, name="order-reopen"),
     path("orders/<id:pk>/post/", shipment_views.order_post, name="order-post"),
@@ -47,4 +48,6 @@ urlpatterns = [
     ),
     path("invoices/", shipment_views.invoice_list, name="invoice-list"),
     path("invoices/<id:pk>/", shipment_views.invoice_card, name="invoice-card"),
+    path("find-entries/", navigate_views.find_entries, name="find-entries"),
+    path("find-entries/<slug:group>/", navigate_views.find_entries_group, name="find-entries-group"),
 ]

@@ -1,8 +1,9 @@
 """Sales order pages: list, new, and the order card with its lines edited in place (spec 4, 5, 10).
 
-The card is one template; its regions (`order-header`, `sales-lines`, and a single `line-row`) are
-partials rendered on their own for htmx and inside the full page otherwise. Views parse with a form,
-call a service, and put the service's ValidationError next to the field it names.
+The card is one template; its regions (`order-header`, `sales-lines`, `order-totals`, `factbox`) are
+partials rendered on their own for htmx and inside the full page otherwise; a line's row is written by
+`sales.line_rows.LineRows` (fast rows, Choose columns). Views parse with a form, call a service, and put
+the service's ValidationError next to the field it names.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -34,7 +33,8 @@ from .forms import (
     SalesLineForm,
     SalesOrderFilterForm,
 )
-from .models import SalesHeader, SalesLine
+from .line_rows import HIDEABLE, LineRows, choose_columns, hidden_columns
+from .models import OrderAmounts, SalesHeader, SalesLine
 from .services import reservations as engine
 from .services.availability import (
     RESERVED_QUANTITY,
@@ -91,12 +91,19 @@ def _rows(header: SalesHeader, lines, availability: dict | None = None) -> list[
         rows.append(
             {
                 "line": line,
-                "form": SalesLineForm(header=header, line=line),
+                "form": None,  # a display row builds no form (`LineRows` writes its inputs)
                 "warning": " ".join(w for w in warnings if w),
                 "ship_from": where.text if where else "",
             }
         )
     return rows
+
+
+def _row_html(request: HttpRequest, header: SalesHeader, row: dict[str, Any], *, oob: bool = False) -> str:
+    """One row on its own (a save's answer, an out-of-band refresh)."""
+    return LineRows(request, header, [row["line"]], hidden=hidden_columns(request.user, header)).render(
+        row, oob=oob
+    )
 
 
 def _card_context(
@@ -122,6 +129,11 @@ def _card_context(
     availability = availability_of(line.assembly_order for line in lines if line.assembly_order_id)
     selected = request.GET.get("line")
     selected_line = next((line for line in lines if str(line.pk) == selected), lines[0] if lines else None)
+    grid = LineRows(request, header, lines, hidden=hidden_columns(request.user, header))
+    rows = [
+        grid.render(row, selected=selected_line is not None and row["line"].pk == selected_line.pk)
+        for row in _rows(header, lines, availability)
+    ]
     return {
         **(
             _factbox_context(selected_line, assembly=availability.get(selected_line.assembly_order_id))
@@ -135,9 +147,10 @@ def _card_context(
         "header_confirm": header_confirm,
         "release_confirm": release_confirm,
         "needs_pick": any(line.location.require_pick for line in lines),
-        "rows": _rows(header, lines, availability),
+        "rows": rows,
+        "grid": grid,
         "new_form": new_form,
-        "total_amount": sum((line.line_amount for line in lines), ZERO),
+        "totals": OrderAmounts.of(lines),
     }
 
 
@@ -238,11 +251,13 @@ def _oob(
     line: SalesLine,
     *,
     row: bool = True,
+    totals: bool = False,
     figures: Figures | None = None,
     availability: dict | None = None,
     **factbox_extra: Any,
 ) -> str:
-    """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere.
+    """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere,
+    and with `totals` the order's totals below the lines (after a change of the line's amounts).
 
     `line` is the line as it is now (with its header, item, location, bin and assembly order);
     `figures` (up to the end of the projection) and `availability` when the caller has them already."""
@@ -260,12 +275,16 @@ def _oob(
         },
         request,
     )
+    if totals:
+        lines = SalesLine.objects.filter(header_id=line.header_id).only(*OrderAmounts.FIELDS)
+        html += render_to_string(
+            CARD + "#order-totals", {"totals": OrderAmounts.of(lines), "oob": True}, request
+        )
     if row:
         line.reserved_quantity = figures[RESERVED_QUANTITY]  # what `with_reserved_quantity` reads
-        row_ctx = {"header": line.header, "row": _rows(line.header, [line], availability)[0]}
         html += (
             "<template>"
-            + render_to_string(CARD + "#line-row", {**row_ctx, "oob": True}, request)
+            + _row_html(request, line.header, _rows(line.header, [line], availability)[0], oob=True)
             + "</template>"
         )
     return html
@@ -276,31 +295,25 @@ def _oob(
 
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
+    """The Sales Orders list with its filters; htmx gets the table, and the filters out-of-band so
+    that a message next to a field appears or goes away with the table it explains."""
     form = SalesOrderFilterForm(request.GET or None)
-    amount = ExpressionWrapper(F("lines__quantity") * F("lines__unit_price"), output_field=DecimalField())
-    orders = (
-        SalesHeader.objects.select_related("customer", "location")
-        .annotate(amount=Coalesce(Sum(amount), ZERO, output_field=DecimalField()))
-        .order_by("-pk")
-    )
+    orders = SalesHeader.objects.select_related("customer", "location").order_by("-pk")
     if form.is_valid():
-        if q := form.cleaned_data["q"].strip():
-            orders = orders.filter(
-                Q(no__icontains=q) | Q(customer__no__icontains=q) | Q(customer__name__icontains=q)
-            )
-        if form.cleaned_data["status"]:
-            orders = orders.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["customer"]:
-            orders = orders.filter(customer=form.cleaned_data["customer"])
+        orders = form.filter(orders)
     elif form.is_bound:
         orders = orders.none()
     context = {
         "title": "Sales Orders",
         "nav": "sales-orders",
         "form": form,
-        **paginate(request, orders, PAGE_SIZE),
+        **paginate(request, orders.with_totals(), PAGE_SIZE),
     }
-    return render(request, LIST + ("#orders-table" if is_partial(request) else ""), context)
+    if not is_partial(request):
+        return render(request, LIST, context)
+    html = render_to_string(LIST + "#orders-table", context, request)
+    html += render_to_string(LIST + "#order-filters", {**context, "oob": True}, request)
+    return HttpResponse(html)
 
 
 @require_http_methods(["GET", "POST"])
@@ -423,7 +436,7 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     line = result.line
     figures = line_figures(line, end=projection_end(line))
     line.reserved_quantity = figures[RESERVED_QUANTITY]  # what `with_reserved_quantity` reads
-    return _render_row(request, header, line, notice=" ".join(result.messages), figures=figures)
+    return _render_row(request, header, line, notice=" ".join(result.messages), figures=figures, saved=True)
 
 
 def _shown(form: SalesLineForm) -> SalesLineForm | None:
@@ -449,8 +462,11 @@ def _render_row(
     notice: str = "",
     errors: list[str] | None = None,
     status: int = 200,
+    saved: bool = False,
     figures: Figures | None = None,
 ) -> HttpResponse:
+    """The row (without htmx, the card around it); with htmx and a 200 also the FactBox out of band,
+    and after a save (`saved`) the order's totals below the lines."""
     availability = _line_availability(line)
     row = {
         **_rows(header, [line], availability)[0],
@@ -462,11 +478,14 @@ def _render_row(
         row["form"] = form
     if not is_partial(request):
         context = _card_context(request, header)
-        context["rows"] = [row if r["line"].pk == line.pk else r for r in context["rows"]]
+        mine = f'<tr id="line-{line.pk}"'
+        context["rows"] = [
+            _row_html(request, header, row) if r.startswith(mine) else r for r in context["rows"]
+        ]
         return render(request, CARD, context, status=status)
-    html = render_to_string(CARD + "#line-row", {"header": header, "row": row}, request)
+    html = _row_html(request, header, row)
     if status == 200:
-        html += _oob(request, line, row=False, availability=availability, figures=figures)
+        html += _oob(request, line, row=False, totals=saved, availability=availability, figures=figures)
     return HttpResponse(html, status=status)
 
 
@@ -686,3 +705,12 @@ def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str)
     context.update({"notice": notice, "error": error})
     html = render_to_string(RESERVATION + "#reservation-dialog", context, request)
     return HttpResponse(html + _oob(request, line, figures=figures), status=status)
+
+
+@require_POST
+def order_columns(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose columns: the lines grid's hideable columns the user wants, remembered for every order."""
+    header = _get_header(pk)
+    keys = {c.key for c in HIDEABLE}
+    choose_columns(request.user, {key for key in request.POST.getlist("show") if key in keys})
+    return redirect(header)

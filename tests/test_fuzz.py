@@ -45,6 +45,7 @@ from assembly.services import create_assembly_order, post_assembly_order, releas
 from inventory.models import ItemJournalLine, ItemLedgerEntry, PostingSetup
 from sales.models import SalesHeader, SalesLine
 from sales.services.invoicing import PostChoice, post_sales_order
+from sales.services.navigate import GROUPS
 from sales.services.orders import create_sales_order, release_sales_order
 from sales.services.picks import create_inventory_pick
 from sales.services.reservations import reserve_from_current_line
@@ -397,6 +398,22 @@ def pages_showing(world: World, before: dict, after: dict) -> list[Step]:
             ]
     if "inventory.ItemLedgerEntry" in touched or "inventory.Reservation" in touched:
         pages.append(Step("GET", "inventory:ledger-entries"))
+    if "inventory.ItemLedgerEntry" in touched:  # R-NAV-1: what a posting wrote, found by its number
+        for no in (
+            ItemLedgerEntry.objects.filter(pk__in=touched["inventory.ItemLedgerEntry"])
+            .values_list("document_no", flat=True)
+            .distinct()
+        ):
+            pages += [
+                Step("GET", "sales:find-entries", plain=(("no", no),)),
+                Step(
+                    "GET",
+                    "sales:find-entries-group",
+                    slug="item-ledger-entry",
+                    plain=(("no", no),),
+                    htmx="htmx",
+                ),
+            ]
     if "assembly.PostedAssemblyHeader" in touched:
         pages.append(Step("GET", "assembly:posted-list"))
         pages += [
@@ -531,6 +548,21 @@ STATUSES = values(["", "OPEN", "RELEASED", "COMPLETED"], ["open", "Released"])
 ENTRY_TYPES = values(["POS_ADJ", "NEG_ADJ"], ["SALE", "ASM_OUT", "pos_adj"])
 DOCUMENT_NOS = values(["", "DOC-1"], ["IJ-00001", "x" * 21])
 SEARCH = values(["", "SO", "SO-00001", "AO-", "kit", "10000", "LAMP", "PAO"])
+# Find entries (R-NAV-1): the world's document numbers (its stock is posted as "TEST"), typed as a user would.
+FIND_NOS = values(
+    [
+        "SO-00001",
+        "SO-00005",
+        "SSH-00001",
+        "PAO-00001",
+        "AO-00001",
+        "TEST",
+        "IJ-00001",
+        "ssh-00001",
+        " SO-00002 ",
+    ],
+    ["NOPE-1", "SSH-0000", "x" * 21],
+)
 
 SALES_ORDERS = ["SO_MAIN", "SO_SILVER", "SO_RELEASED", "SO_PICK", "SO_SHIPPED", "SO_INVOICED", "SO:NEWEST"]
 SALES_LINES = [
@@ -800,7 +832,7 @@ JOURNAL_ACTIONS = {
         "inventory:journal-line-change", args=ONE_JOURNAL_LINE, prefix="line", fields=JOURNAL_LINE_FORM
     ),
     "journal line delete": request("inventory:journal-line-delete", args=ONE_JOURNAL_LINE),
-    "journal post": request("inventory:journal-post"),
+    "journal post": request("inventory:journal-post", plain=form(maybe={"confirm": FLAGS})),
 }
 
 
@@ -808,7 +840,18 @@ PAGES = {
     "sales order list": request(
         "sales:order-list",
         "GET",
-        plain=form(maybe={"q": SEARCH, "status": STATUSES, "customer": CUSTOMERS, "page": PAGE_NUMBERS}),
+        plain=form(
+            maybe={
+                "q": SEARCH,
+                "status": STATUSES,
+                "customer": CUSTOMERS,
+                "shipment_date_from": DATES,
+                "shipment_date_to": DATES,
+                "not_fully_shipped": FLAGS,
+                "shipped_not_invoiced": FLAGS,
+                "page": PAGE_NUMBERS,
+            }
+        ),
     ),
     "sales order new page": request("sales:order-new", "GET"),
     "sales order card": request(
@@ -887,6 +930,15 @@ PAGES = {
     ),
     "posted sales shipment card": request(
         "sales:shipment-card", "GET", args=ids(["SHIP"]).map(lambda ship: (ship,))
+    ),
+    "find entries": request("sales:find-entries", "GET", plain=form(maybe={"no": FIND_NOS})),
+    "find entries drill-down": request(
+        "sales:find-entries-group",
+        "GET",
+        slug=st.sampled_from(
+            [*(group.slug for group in GROUPS), "nope", "\x00", "item-ledger-entry\x00", "ä"]
+        ),
+        plain=form(maybe={"no": FIND_NOS, "page": PAGE_NUMBERS}),
     ),
     "inventory picks": request("sales:pick-list", "GET", plain=form(maybe={"page": PAGE_NUMBERS})),
     "inventory pick card": request("sales:pick-card", "GET", args=ONE_PICK),

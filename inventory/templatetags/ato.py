@@ -5,7 +5,7 @@ from django.forms import widgets
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 
-from inventory.figures import format_amount, format_quantity
+from inventory.figures import format_amount, format_day, format_quantity
 
 register = template.Library()
 
@@ -48,3 +48,9 @@ def cell(bound_field) -> str:
         '<input type="{}" name="{}"{}>', widget.input_type, bound_field.html_name, flatatt(attrs)
     )
     return format_html("{}{}", html, errors) if errors else html
+
+
+@register.filter
+def day(value) -> str:
+    """A date in the user's locale, as the date inputs show it ("12/01/2026" in the US)."""
+    return format_day(value)

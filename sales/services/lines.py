@@ -77,12 +77,11 @@ MSG_CONFIRM_REOPEN = (
 )
 MSG_RESERVATIONS_RELEASED = "{qty} reserved units released."
 MSG_ORDER_COMPLETED = "Sales order {no} is completed."
+MSG_DELETE_UNDONE_SHIPMENT = (
+    "You cannot delete the line: posted shipment {no} has lines for it (undone, they are kept as history)."
+)
 MSG_DELETE_SHIPPED = "You cannot delete the line: {qty} has already been shipped."
 MSG_DELETE_ON_PICK = "You cannot delete the line: inventory pick {no} has a line for it."
-MSG_DELETE_HAS_SHIPMENTS = (
-    "You cannot delete the line: posted shipment {no} has lines for it, which keep it as history. "
-    "Set its Quantity to 0 instead."
-)
 MSG_BLOCKED_CUSTOMER = "Customer {no} is blocked."
 MSG_LINE_PREFIX = "Line {line}: {message}"
 
@@ -586,10 +585,10 @@ def delete_sales_line(*, line: SalesLine) -> LineResult:
         )
     if line.quantity_shipped > 0:
         raise ValidationError(MSG_DELETE_SHIPPED.format(qty=format_quantity(line.quantity_shipped)))
+    if shipment_line := line.shipment_lines.select_related("header").order_by("pk").first():  # R-UNDO-1
+        raise ValidationError(MSG_DELETE_UNDONE_SHIPMENT.format(no=shipment_line.header.no))
     if pick_line := line.pick_lines.select_related("header").first():  # R-SO-3
         raise ValidationError(MSG_DELETE_ON_PICK.format(no=pick_line.header.no))
-    if shipped := line.shipment_lines.select_related("header").first():  # shipped, then undone
-        raise ValidationError(MSG_DELETE_HAS_SHIPMENTS.format(no=shipped.header.no))
     Reservation.objects.filter(sales_line=line).delete()
     messages = []
     if message := ato_link.delete_linked_assembly_order(line=line):

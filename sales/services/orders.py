@@ -26,7 +26,9 @@ from .lines import (
 )
 from .locks import lock_assembly_orders, lock_lines, lock_order
 
-MSG_CONFIRM_RELEASE_SHORT = "Not everything on the order can ship now. {warnings} Do you want to release the order anyway?"
+MSG_CONFIRM_RELEASE_SHORT = (
+    "Not everything on the order can ship now. {warnings} Do you want to release the order anyway?"
+)
 MSG_CUSTOMER_HAS_LINES = "You cannot change Customer No. while the order has lines."
 MSG_NO_LINES = "There is nothing to release for sales order {no}."
 MSG_LINE_NEEDS = "Line {line}: {field} must have a value."
@@ -146,7 +148,9 @@ class ReleaseConfirmationRequired(Exception):
 
     def __init__(self, warnings: list[str]):
         self.warnings = warnings
-        super().__init__(MSG_CONFIRM_RELEASE_SHORT.format(warnings=" ".join(w.rstrip(".") + "." for w in warnings)))
+        super().__init__(
+            MSG_CONFIRM_RELEASE_SHORT.format(warnings=" ".join(w.rstrip(".") + "." for w in warnings))
+        )
 
 
 def release_warnings(header: SalesHeader) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from assembly.services import (
 )
 from inventory.models import ItemLedgerEntry
 from sales.services.lines import save_sales_line
+from sales.services.orders import release_sales_order
 from tests.factories import BinFactory, ItemFactory, LocationFactory, post_stock
 from tests.sales.conftest import Seed
 
@@ -679,3 +681,23 @@ def test_admin_shows_assembly_orders_read_only(staff_client, world):
         assert change.status_code == 200 and b'type="submit"' not in change.content.split(b'id="content"')[1]
         add = reverse(f"admin:{meta.app_label}_{meta.model_name}_add")
         assert staff_client.get(add).status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["stand-alone", "linked"])
+def test_a_released_orders_card_shows_only_inputs_it_accepts(user_client, world, linked, kind):
+    """Issue 10: a Released assembly order's card shows no editable field it would refuse: every input
+    on it, sent back with the value it shows, saves."""
+    if kind == "linked":
+        line, order = linked
+        release_sales_order(header=line.header)
+    else:
+        order = world.order(4)
+        release_assembly_order(order=order)
+    card = text(user_client.get(url("order-card", order.pk)))
+    assert fresh(order).is_released
+    names = re.findall(r'<input[^>]*name="(header-[a-z_]+)"[^>]*value="([^"]*)"', card)
+    assert names, "a Released order still takes Quantity to Assemble"
+    assert {name for name, _ in names} == {"header-quantity_to_assemble"}
+    response = user_client.post(url("order-header-change", order.pk), dict(names), **HTMX)
+    assert response.status_code == 200 and "errorlist" not in text(response)
+    assert 'name="new-' not in card and "line-change" not in card  # no line to add or change

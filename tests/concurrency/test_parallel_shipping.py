@@ -74,8 +74,8 @@ def test_x_6_post_racing_a_reservation_on_another_order_for_the_same_stock():
         for entry in ItemLedgerEntry.objects.filter(item=seed.kit, quantity__gt=0):
             assert Reservation.objects.filter(item_ledger_entry=entry).total() <= entry.remaining_quantity
         Reservation.objects.filter(sales_line=line_b).delete()
-        SalesLine.objects.filter(pk=line_b.pk).update(quantity=0, qty_to_ship=0)
+        SalesLine.objects.filter(pk=line_b.pk).update(quantity=0, qty_to_ship=0, qty_to_invoice=0)
         if shipped == 0:  # the reservation won: ship it away so the next round starts empty
-            SalesLine.objects.filter(pk=line_a.pk).update(quantity=0, qty_to_ship=0)
+            SalesLine.objects.filter(pk=line_a.pk).update(quantity=0, qty_to_ship=0, qty_to_invoice=0)
             post_stock(seed.kit, seed.main, -3)
     assert_reservation_invariants()

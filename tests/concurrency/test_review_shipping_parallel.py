@@ -8,7 +8,7 @@ import pytest
 
 from sales.models import InventoryPickHeader, InventoryPickLine, SalesHeader, SalesShipmentHeader
 from sales.services.orders import release_sales_order
-from sales.services.picks import create_inventory_pick, post_inventory_pick, set_qty_to_handle
+from sales.services.picks import create_inventory_pick, pick_fingerprint, post_inventory_pick
 from sales.services.shipping import post_shipment, shipment_summary
 from tests.concurrency.parallel import run_in_parallel
 from tests.factories import ItemFactory, post_stock
@@ -49,10 +49,14 @@ def test_r_post_5_two_tabs_post_the_same_pick_twice():
     [pick] = create_inventory_pick(header=header)
     row = pick.lines.get()
 
-    def tab():  # what the pick card's Post does: save the cells, then post
+    # Both tabs show the pick as it is now; their Post sends the typed Qty. to Handle with the pick's
+    # fingerprint (what the pick card's Post does): the second finds the pick changed and posts nothing,
+    # whichever order the two requests are served in.
+    fingerprint = pick_fingerprint(list(pick.lines.select_related("item", "bin", "order_line")))
+
+    def tab():
         p = InventoryPickHeader.objects.get(pk=pick.pk)
-        set_qty_to_handle(pick=p, values={row.pk: D(3)})
-        return post_inventory_pick(pick=p)
+        return post_inventory_pick(pick=p, values={row.pk: D(3)}, expect=fingerprint)
 
     outcomes = run_in_parallel(tab, tab)
     assert SalesShipmentHeader.objects.count() == 1, outcomes

@@ -47,6 +47,35 @@ def test_post_ship_and_invoice_completes_the_order(logged_in_page, live_server, 
     expect(page.get_by_test_id("invoice-total")).to_have_text("5,000.00")
     assert SalesShipmentHeader.objects.count() == 1
 
+    # Find entries (R-NAV-1) from the navigation's search box, on the posted shipment number.
+    shipment = SalesShipmentHeader.objects.get()
+    search = page.get_by_role("searchbox", name="Find entries")
+    search.fill(shipment.no)
+    search.press("Enter")
+    related = page.get_by_role("table", name="Related Entries")
+    counts = {
+        "posted-sales-shipment": "1",
+        "posted-assembly-header": "1",
+        "item-ledger-entry": "5",
+    }
+    for group, count in counts.items():
+        expect(related.locator(f"tr[data-group='{group}'] td.num")).to_have_text(count)
+    screenshot("find-entries-shipment")
+    related.locator("tr[data-group='item-ledger-entry'] a").click()
+    entries = page.get_by_role("table", name="Item Ledger Entry")
+    expect(entries.locator("tr[data-row]")).to_have_count(5)
+    for item, quantity in (("PART-A", "-14"), ("PART-B", "-7"), ("KIT", "7"), ("KIT", "-7"), ("KIT", "-3")):
+        expect(entries.locator("tr[data-row]", has_text=item).filter(has_text=quantity).first).to_be_visible()
+    screenshot("find-entries-ledger-entries")
+
+    search = page.get_by_role("searchbox", name="Find entries").first
+    search.fill(invoice.no)
+    search.press("Enter")
+    related = page.get_by_role("table", name="Related Entries")
+    expect(related.locator("tr[data-group='posted-sales-invoice'] td.num")).to_have_text("1")
+    related.locator("tr[data-group='posted-sales-invoice'] a").click()
+    expect(page.get_by_role("table", name="Posted Sales Invoice")).to_contain_text(invoice.no)
+
 
 def test_ship_then_undo_shipment_opens_the_assembly_order_again(logged_in_page, live_server, screenshot):
     page = logged_in_page

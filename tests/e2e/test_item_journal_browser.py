@@ -42,6 +42,10 @@ def test_login_post_a_journal_line_and_see_it_in_the_ledger(logged_in_page, live
     screenshot("item-journal-with-line")
 
     page.get_by_role("button", name="Post").click()
+    expect(page.get_by_test_id("confirm-post")).to_have_text(
+        "Do you want to post the journal lines? 1 line will be posted."
+    )
+    page.get_by_role("button", name="Yes, post").click()
     expect(page.get_by_role("status")).to_contain_text("successfully posted")
     expect(page.locator("#journal-lines")).to_contain_text("The journal is empty")
 

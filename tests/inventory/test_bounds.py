@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assembly.services import create_assembly_order
+from inventory.figures import format_day
 from inventory.models import ItemJournalLine, ItemLedgerEntry, NoSeries, PostingSetup
 from inventory.services.journal import post_item_journal
 from sales.models import SalesHeader, SalesLine
@@ -66,7 +67,7 @@ def test_r_num_1_journal_refuses_figures_whose_cost_would_not_fit(seed, user_cli
 def test_r_num_1_the_largest_journal_line_posts(seed, user_client):
     data = journal_data(quantity="999999.99999", unit_cost="9999999.99")
     assert user_client.post(reverse("inventory:journal-line-add"), data).status_code == 302
-    response = user_client.post(reverse("inventory:journal-post"), follow=True)
+    response = user_client.post(reverse("inventory:journal-post"), {"confirm": "1"}, follow=True)
     assert response.status_code == 200 and "successfully posted" in response.content.decode()
     entry = ItemLedgerEntry.objects.latest("entry_no")
     assert entry.cost_amount == D("9999999989900.00")  # exact on SQLite too (15 significant digits)
@@ -127,7 +128,7 @@ def test_r_num_1_the_database_refuses_what_the_forms_refuse(seed):
 def test_r_inv_6_dates_outside_1900_to_2999_are_refused_at_the_field(seed, user_client, value):
     header = seed.order()
     line = seed.line(header, quantity=1)
-    message = "Shipment Date must be between 1900-01-01 and 2999-12-31."
+    message = "Shipment Date must be between 01/01/1900 and 12/31/2999."
     response = user_client.post(row_url(line), {f"line-{line.pk}-shipment_date": value}, **HTMX)
     assert response.status_code == 422 and message in response.content.decode()
     response = user_client.post(
@@ -163,7 +164,7 @@ def test_r_inv_6_posting_outside_the_allowed_posting_range_is_refused_naming_it(
     before = ItemLedgerEntry.objects.count()
     with pytest.raises(ValidationError) as refused:
         post_item_journal(user=user)
-    range_ = f"{today.isoformat()} to {(today + datetime.timedelta(days=30)).isoformat()}"
+    range_ = f"{format_day(today)} to {format_day(today + datetime.timedelta(days=30))}"
     assert f"is not within the range of allowed posting dates ({range_})" in " ".join(refused.value.messages)
     assert "Line 1" in refused.value.messages[0]
     assert ItemLedgerEntry.objects.count() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -214,16 +215,33 @@ def test_another_users_line_is_not_found(user_client, part_a, main):
     assert ItemJournalLine.objects.filter(pk=foreign.pk, quantity=1).exists()
 
 
-def test_post_button_posts_and_reports(user_client, user, part_a, main):
+def test_post_asks_with_the_number_of_lines_then_posts_and_reports(user_client, user, part_a, main):
     ItemJournalLineFactory(user=user, item=part_a, location=main, quantity=Decimal(20))
-    response = user_client.post(POST, follow=True)
+    ItemJournalLineFactory(user=user, item=part_a, location=main, quantity=Decimal(1))
+    question = user_client.post(POST)
+    assert question.status_code == 200
+    assert "Do you want to post the journal lines? 2 lines will be posted." in question.content.decode()
+    assert not ItemLedgerEntry.objects.exists()  # asking posts nothing
+    response = user_client.post(POST, {"confirm": "1"}, follow=True)
     assert "The journal lines were successfully posted" in response.content.decode()
-    assert ItemLedgerEntry.objects.filter(item=part_a).inventory() == 20
+    assert ItemLedgerEntry.objects.filter(item=part_a).inventory() == 21
+
+
+def test_a_new_line_continues_the_last_line(user_client, user, part_a, main):
+    """Issue 10: the new line takes the last line's Location Code (and Entry Type, Posting Date,
+    Document No.), as BC's SetUpNewLine does; the first takes the only location there is."""
+    other = LocationFactory(code="WEST")
+    page = user_client.get(reverse("inventory:item-journal")).content.decode()
+    assert 'name="new-location" value=' not in page  # two locations: no guess
+    ItemJournalLineFactory(user=user, item=part_a, location=other, quantity=Decimal(1), document_no="D-7")
+    page = user_client.get(reverse("inventory:item-journal")).content.decode()
+    assert re.search(r'name="new-location"[^>]*value="WEST"', page)
+    assert re.search(r'name="new-document_no"[^>]*value="D-7"', page)
 
 
 def test_post_error_is_shown_and_nothing_posted(user_client, user, part_a, main):
     ItemJournalLineFactory(user=user, item=part_a, location=main, quantity=Decimal(2), entry_type="NEG_ADJ")
-    response = user_client.post(POST)
+    response = user_client.post(POST, {"confirm": "1"})
     assert response.status_code == 422
     html = response.content.decode()
     assert "Nothing was posted." in html

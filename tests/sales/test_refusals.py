@@ -14,6 +14,7 @@ import assembly.views as asm_views
 import sales.views as sales_views
 from assembly.models import AssemblyHeader, AssemblyLine, AssemblyStatus
 from assembly.services import create_assembly_order
+from inventory.figures import format_day
 from inventory.models import Item, ItemLedgerEntry, Reservation
 from sales.models import SalesHeader, SalesLine, SalesStatus
 from sales.services.lines import delete_sales_line, save_sales_line
@@ -123,7 +124,7 @@ def test_r_so_5_header_shipment_date_before_a_reserved_assembly_orders_due_date_
         update_sales_header(header=header, values={"shipment_date": today + datetime.timedelta(days=2)})
 
     assert refused.value.message_dict["shipment_date"] == [
-        f"Line 10000: Shipment Date cannot be before {supply.due_date.isoformat()}, "
+        f"Line 10000: Shipment Date cannot be before {format_day(supply.due_date)}, "
         f"the Due Date of assembly order {supply.no} that the line has reserved."
     ]
     assert world() == before
@@ -150,7 +151,7 @@ def test_r_inv_6_header_dates_outside_1900_2999_are_refused(seed):
     with pytest.raises(ValidationError) as refused:
         update_sales_header(header=header, values={"shipment_date": datetime.date(6, 12, 2)})
     assert refused.value.message_dict["shipment_date"] == [
-        "Shipment Date must be between 1900-01-01 and 2999-12-31."
+        "Shipment Date must be between 01/01/1900 and 12/31/2999."
     ]
     assert world() == before
 

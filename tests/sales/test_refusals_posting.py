@@ -17,6 +17,7 @@ from assembly.services import (
     reopen_assembly_order,
     update_assembly_order,
 )
+from inventory.figures import format_day
 from inventory.models import ItemLedgerEntry
 from inventory.services.posting import EntryToPost, post_item_entries
 from sales.models import InventoryPickLine
@@ -139,7 +140,7 @@ def test_an_assembly_order_cannot_become_due_after_a_line_that_reserved_it(seed)
     later = today + datetime.timedelta(days=5)
     refused(
         lambda: update_assembly_order(order=AssemblyHeader.objects.get(pk=order.pk), due_date=later),
-        f"Due Date cannot be after {today.isoformat()}, the Shipment Date of sales order {header.no} line 10000",
+        f"Due Date cannot be after {format_day(today)}, the Shipment Date of sales order {header.no} line 10000",
     )
 
 

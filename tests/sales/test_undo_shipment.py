@@ -13,7 +13,7 @@ from inventory.models import ItemApplicationEntry, ItemLedgerEntry, Reservation
 from sales.models import SalesLine, SalesShipmentLine, ShipmentEntryRole
 from sales.services.ato_link import MSG_LINK_KEPT
 from sales.services.invoicing import PostChoice, post_sales_order
-from sales.services.lines import MSG_DELETE_HAS_SHIPMENTS, delete_sales_line, save_sales_line
+from sales.services.lines import MSG_DELETE_UNDONE_SHIPMENT, delete_sales_line, save_sales_line
 from sales.services.orders import reopen_sales_order
 from sales.services.reservations import reserved_quantity
 from sales.services.shipping import post_shipment
@@ -218,13 +218,22 @@ def test_after_undo_the_ato_part_can_go_to_stock_and_the_assembly_order_is_kept_
     assert_reservation_invariants()
 
 
-def test_a_line_with_posted_shipment_lines_cannot_be_deleted_even_after_undo(seed):
+def test_r_undo_1_a_line_whose_shipments_were_all_undone_is_not_deleted(seed):
+    """R-SO-3, R-UNDO-1: Quantity Shipped is 0 again after Undo, but the posted (undone) shipment
+    lines name the sales line: deleting it is refused with a message, nothing changed (it used to end
+    in ProtectedError, a 500, I-6). For a stock line and for the seed's combination line."""
     header, line = seed_steps_1_to_5(seed)
-    [shipped] = post_shipment(header=header).lines.all()
-    undo_shipment_line(shipment_line=shipped)
+    reopen_sales_order(header=header)
+    stock_line = seed.line(header, quantity=1, qty_to_assemble_to_order=D(0))
+    post_stock(seed.kit, seed.main, 1)
+    [*shipped] = post_shipment(header=header).lines.order_by("line_no")
+    for shipment_line in shipped:
+        undo_shipment_line(shipment_line=shipment_line)
     reopen_sales_order(header=header)
     before = invoicing_world()
-    with pytest.raises(ValidationError) as refused:
-        delete_sales_line(line=fresh(line))
-    assert refused.value.messages == [MSG_DELETE_HAS_SHIPMENTS.format(no=shipped.header.no)]
-    assert invoicing_world() == before
+    for sales_line in (stock_line, line):
+        assert fresh(sales_line).quantity_shipped == 0
+        with pytest.raises(ValidationError) as refused:
+            delete_sales_line(line=fresh(sales_line))
+        assert refused.value.messages == [MSG_DELETE_UNDONE_SHIPMENT.format(no=shipped[0].header.no)]
+        assert invoicing_world() == before

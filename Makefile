@@ -2,12 +2,14 @@
 # make test          lint, check-migrations, check-deploy, pytest (DATABASE_URL picks the database)
 # make check-deploy  `check --deploy` with the production settings and example environment variables
 # make bench         time posting a 1,000-line item journal and a 50-line Post (Ship) on the configured database
+# make bench-availability  FactBox, Reservation page, Reserve, a line edit and the order card on a large data set
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 BENCH_ARGS ?= --lines 1000 --repeat 5
+AVAILABILITY_ARGS ?=
 
 # Stamp files: pip runs again only when a requirements file is newer than its stamp.
 RUNTIME_STAMP := $(VENV)/.installed-requirements
@@ -19,7 +21,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_ALLOWED_HOSTS=example.com \
 	DATABASE_URL=postgres://app:app@127.0.0.1:5432/app
 
-.PHONY: run test lint check-migrations check-deploy pytest bench
+.PHONY: run test lint check-migrations check-deploy pytest bench bench-availability
 
 run: $(RUNTIME_STAMP)
 	$(MANAGE) migrate
@@ -45,6 +47,21 @@ bench: $(RUNTIME_STAMP)
 	$(MANAGE) migrate
 	$(MANAGE) bench_journal $(BENCH_ARGS)
 	$(MANAGE) bench_shipping --lines 50 --repeat 7
+
+# Issue 10's figures: 10,000 entries, then 1,000,000 compared with it (each in a database of its own:
+# the data sets are append-only). Set BENCH_SMALL_DATABASE_URL and BENCH_LARGE_DATABASE_URL, or run one
+# size on the configured database with AVAILABILITY_ARGS (see manage.py bench_availability --help).
+bench-availability: $(RUNTIME_STAMP)
+ifdef BENCH_SMALL_DATABASE_URL
+	DATABASE_URL=$(BENCH_SMALL_DATABASE_URL) $(MANAGE) migrate -v0
+	DATABASE_URL=$(BENCH_SMALL_DATABASE_URL) $(MANAGE) bench_availability --entries 10000 --hot-entries 2000 \
+		--items 500 --sales-lines 5000 --assembly-orders 1000 --save .bench-small.json $(AVAILABILITY_ARGS)
+	DATABASE_URL=$(BENCH_LARGE_DATABASE_URL) $(MANAGE) migrate -v0
+	DATABASE_URL=$(BENCH_LARGE_DATABASE_URL) $(MANAGE) bench_availability --compare .bench-small.json $(AVAILABILITY_ARGS)
+else
+	$(MANAGE) migrate -v0
+	$(MANAGE) bench_availability $(AVAILABILITY_ARGS)
+endif
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \

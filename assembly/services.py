@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.bom import MSG_BOM_OWN_COMPONENT
@@ -41,6 +42,7 @@ from inventory.models import (
     validate_location_bin,
 )
 from inventory.numbering import next_no
+from inventory.prepared import Param, PreparedQuery
 from inventory.services.bins import BinContent
 from inventory.services.posting import EntryToPost, InsufficientInventoryError, post_item_entries
 from inventory.services.reserving import release_reservations
@@ -138,12 +140,16 @@ def _apply_header_to_line(header: AssemblyHeader, line: AssemblyLine) -> None:
 def apply_header_to_lines(header: AssemblyHeader) -> None:
     """Rescale every component line to the header (R-SYNC-1, R-ASM-1): Quantity = Quantity per × Quantity,
     Quantity to Consume = Quantity per × Quantity to Assemble; location, bin and due date follow."""
-    lines = list(header.lines.select_related("bin"))
-    for line in lines:
+    fields = ("quantity", "quantity_to_consume", "due_date", "location_id", "bin_id")
+    changed, names = [], set()
+    for line in header.lines.select_related("bin"):
+        before = [getattr(line, name) for name in fields]
         _apply_header_to_line(header, line)
-    AssemblyLine.objects.bulk_update(
-        lines, ["quantity", "quantity_to_consume", "due_date", "location", "bin"]
-    )
+        if differs := {name for name, old in zip(fields, before, strict=True) if getattr(line, name) != old}:
+            changed.append(line)
+            names |= differs
+    if changed:  # only what changed: a Quantity change writes two columns, not five
+        AssemblyLine.objects.bulk_update(changed, sorted(name.removesuffix("_id") for name in names))
 
 
 def lock_assembly_order(pk: int) -> AssemblyHeader:
@@ -496,8 +502,43 @@ class OrderAvailability:
         )
 
 
+# R-ASM-4's supply of a component at a location: its open entries (Σ remaining) less the reservations on
+# them (Σ quantity). Summed per item and location for many orders, or per component line for one.
+def _component_stock(**filters):
+    return ItemLedgerEntry.objects.open().filter(**filters)
+
+
+def _component_reserved(**filters):
+    return Reservation.objects.on_entries().filter(**filters)
+
+
+def _component_lines():
+    return AssemblyLine.objects.select_related("item", "bin", "location").order_by("line_no")
+
+
+def _one_order_lines():
+    """The component lines of one order, each with its component's stock and reservations there."""
+
+    def per_line(queryset, quantity: str) -> Coalesce:
+        sums = queryset.values("item_id").annotate(t=Sum(quantity)).values("t")
+        return Coalesce(Subquery(sums), ZERO, output_field=DecimalField())
+
+    here = {"item_id": OuterRef("item_id"), "location_id": OuterRef("location_id")}
+    return (
+        _component_lines()
+        .filter(header_id=Param("order", IntegerField()))
+        .annotate(
+            stock=per_line(_component_stock(**here), "remaining_quantity"),
+            reserved_stock=per_line(_component_reserved(**here), "quantity"),
+        )
+    )
+
+
+ONE_ORDER_LINES = PreparedQuery(_one_order_lines)  # the FactBox and a line edit: one order, one statement
+
+
 def availability_of(orders: Iterable[AssemblyHeader]) -> dict[int, OrderAvailability]:
-    """R-ASM-4 for several orders in three queries, whatever the number of orders and lines.
+    """R-ASM-4 for several orders in two queries, whatever the number of orders and lines.
 
     Component available = inventory at the order's location (Σ open remaining) − reservations held on
     that inventory by other demands (components have no reservations of their own yet). Able to
@@ -506,32 +547,29 @@ def availability_of(orders: Iterable[AssemblyHeader]) -> dict[int, OrderAvailabi
     """
     orders = {order.pk: order for order in orders}
     lines: dict[int, list[AssemblyLine]] = defaultdict(list)
-    for line in (
-        AssemblyLine.objects.filter(header_id__in=orders)
-        .select_related("item", "bin", "location")
-        .order_by("line_no")
-    ):
+    for line in _component_lines().filter(header_id__in=orders):
         line.header = orders[line.header_id]
         lines[line.header_id].append(line)
     keys = {(line.item_id, line.location_id) for order_lines in lines.values() for line in order_lines}
-    item_ids, location_ids = {k[0] for k in keys}, {k[1] for k in keys}
-    inventory = _by_item_location(
-        ItemLedgerEntry.objects.open().filter(item_id__in=item_ids, location_id__in=location_ids),
-        "remaining_quantity",
-    )
-    reserved = _by_item_location(
-        Reservation.objects.on_entries().filter(item_id__in=item_ids, location_id__in=location_ids),
-        "quantity",
-    )
-    available = {key: inventory.get(key, ZERO) - reserved.get(key, ZERO) for key in keys}
+    available = dict.fromkeys(keys, ZERO)
+    if keys:
+        where = {"item_id__in": {k[0] for k in keys}, "location_id__in": {k[1] for k in keys}}
+        stock = _by_item_location(_component_stock(**where), "remaining_quantity", sign=1)
+        reserved = _by_item_location(_component_reserved(**where), "quantity", sign=-1)
+        for sign, item_id, location_id, total in stock.union(reserved, all=True):  # one statement
+            if (item_id, location_id) in available:
+                available[(item_id, location_id)] += sign * total
     return {pk: _order_availability(order, lines[pk], available) for pk, order in orders.items()}
 
 
-def _by_item_location(queryset, quantity_field: str) -> dict[tuple[int, int], Decimal]:
-    return {
-        (row["item_id"], row["location_id"]): row["total"]
-        for row in queryset.values("item_id", "location_id").annotate(total=Sum(quantity_field))
-    }
+def _by_item_location(queryset, quantity_field: str, *, sign: int):
+    """Σ `quantity_field` per item and location, each row tagged with the sign it counts with."""
+    return (
+        queryset.order_by()
+        .annotate(sign=Value(sign))
+        .values_list("sign", "item_id", "location_id")
+        .annotate(total=Sum(quantity_field))
+    )
 
 
 def _order_availability(
@@ -561,8 +599,13 @@ def _order_availability(
 
 
 def order_availability(header: AssemblyHeader) -> OrderAvailability:
-    """R-ASM-4 for one order (see `availability_of`)."""
-    return availability_of([header])[header.pk]
+    """R-ASM-4 for one order (see `availability_of`), in one statement compiled once: the FactBox of a
+    line with an ATO part and the answer to a line edit ask for it on every click."""
+    lines = ONE_ORDER_LINES.objects(order=header.pk)
+    available = {(line.item_id, line.location_id): line.stock - line.reserved_stock for line in lines}
+    for line in lines:
+        line.header = header
+    return _order_availability(header, lines, available)
 
 
 # --- posting (R-ASM-2) ------------------------------------------------------------------------

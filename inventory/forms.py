@@ -8,6 +8,7 @@ in the message; services check the same bounds for callers that are not forms.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -42,6 +43,17 @@ class CodeField(forms.ModelChoiceField):
     def __init__(self, queryset, *, to_field_name: str, not_found: str, **kwargs):
         super().__init__(queryset, to_field_name=to_field_name, **kwargs)
         self.error_messages["invalid_choice"] = not_found.format(value="%(value)s")
+        self.known: dict[str, Any] = {}  # code → the object, for codes the form has read already
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.known = {}  # each form's own: Field.__deepcopy__ copies attributes shallowly
+        return result
+
+    def know(self, obj) -> None:
+        """The form has this object already (the row's saved item): its code needs no lookup."""
+        if obj is not None:
+            self.known[getattr(obj, self.to_field_name)] = obj
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -50,6 +62,8 @@ class CodeField(forms.ModelChoiceField):
                 raise ValidationError(
                     self.error_messages["invalid_choice"], params={"value": value.replace("\x00", "")}
                 )
+            if value in self.known:
+                return self.known[value]
         return super().to_python(value)
 
     def prepare_value(self, value):

@@ -23,12 +23,14 @@ This module lives on the ground floor and names the upper apps' models by their 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ContextDecorator
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import OperationalError, models, transaction
+
+from .prepared import Param, PreparedQuery
 
 LOCK_ORDER = ("sales.SalesHeader", "sales.SalesLine", "assembly.AssemblyHeader", "inventory.Item")
 
@@ -117,10 +119,19 @@ class operation(ContextDecorator):  # noqa: N801 - used like `transaction.atomic
 
 
 def lock(
-    queryset: models.QuerySet | type[models.Model], pks: Iterable[int], *, skip_locked: bool = False
+    queryset: models.QuerySet | type[models.Model],
+    pks: Iterable[int],
+    *,
+    matching: models.QuerySet | None = None,
+    skip_locked: bool = False,
 ) -> list[models.Model]:
     """Lock the rows `pks` of one level of `LOCK_ORDER` (sorted by primary key) and return them,
     freshly read, in that order. Rows this operation already holds are read again, not re-judged.
+
+    `matching`: also lock the rows this QuerySet of the same model selects, in the same statement (for
+    rows found by a condition, such as the assembly orders a line may reserve from: one statement
+    instead of a read and then a lock). The condition is read as the statement starts, as a read just
+    before the lock would have been; rows that come to match later are not locked.
 
     `skip_locked`: take only the rows nobody else holds, without waiting (for optional supplies, such
     as the assembly orders an automatic reservation may draw on). Never waiting, it cannot deadlock, so
@@ -131,22 +142,25 @@ def lock(
     if label not in LOCK_ORDER:
         raise LockOrderError(f"{label} is not in the lock order {LOCK_ORDER}")
     ids = sorted(set(pks))
-    if not ids:
+    if not ids and matching is None:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise LockOrderError("locks are taken inside a transaction (use locks.operation())")
-    if not skip_locked:
+    if not skip_locked and matching is None:
         _check_order(label, ids)
+    condition = models.Q(pk__in=ids)
+    if matching is not None:
+        condition |= models.Q(pk__in=matching.order_by().values("pk"))
     try:
         rows = list(
-            queryset.select_for_update(of=("self",), skip_locked=skip_locked)
-            .filter(pk__in=ids)
-            .order_by("pk")
+            queryset.select_for_update(of=("self",), skip_locked=skip_locked).filter(condition).order_by("pk")
         )
     except OperationalError as exc:
         if is_lock_timeout(exc):
             raise LockTimeout(label, ids) from exc
         raise
+    if matching is not None and not skip_locked:  # known only now: checked as soon as they are
+        _check_order(label, sorted({*ids, *(row.pk for row in rows)}))
     if skip_locked and (stack := getattr(_state, "stack", None)):
         stack[-1].pks.setdefault(label, set()).update(row.pk for row in rows)
     return rows
@@ -170,9 +184,68 @@ def lock_one(queryset: models.QuerySet | type[models.Model], pk: int) -> models.
     return rows[0]
 
 
+class PreparedLock:
+    """A lock that operations take again and again (the sales order, the line, the assembly orders a line
+    may reserve from, the item), compiled once (`inventory.prepared`). `build` gives the QuerySet of the
+    rows of one level of `LOCK_ORDER`, filtered with `Param`s; they are locked in primary-key order.
+
+    `by_condition`: the rows are found by a condition (not known by primary key beforehand), so they
+    are checked against the lock order once read, as `lock(matching=...)` does.
+    """
+
+    def __init__(self, build: Callable[[], models.QuerySet], *, by_condition: bool = False):
+        self._build = build
+        self._by_condition = by_condition
+        self._query = PreparedQuery(lambda: build().select_for_update(of=("self",)).order_by("pk"))
+        self._label: str | None = None
+
+    def __call__(self, *, pks: Iterable[int] = (), **values) -> list[models.Model]:
+        """Lock the rows for these `Param` values; `pks`: the primary keys they are known to include."""
+        if self._label is None:
+            self._label = self._build().model._meta.label
+        label, ids = self._label, sorted(set(pks))
+        if label not in LOCK_ORDER:
+            raise LockOrderError(f"{label} is not in the lock order {LOCK_ORDER}")
+        if not transaction.get_connection().in_atomic_block:
+            raise LockOrderError("locks are taken inside a transaction (use locks.operation())")
+        if not self._by_condition:
+            _check_order(label, ids)
+        try:
+            rows = self._query.objects(**values)
+        except OperationalError as exc:
+            if is_lock_timeout(exc):
+                raise LockTimeout(label, ids) from exc
+            raise
+        if self._by_condition:
+            _check_order(label, sorted({*ids, *(row.pk for row in rows)}))
+        return rows
+
+
+class OneRowLock(PreparedLock):
+    """`lock_one` compiled once: `build` may filter by other `Param`s, given as keywords (the line of
+    this order only); `DoesNotExist` when there is no such row."""
+
+    def __init__(self, build: Callable[[], models.QuerySet]):
+        super().__init__(lambda: build().filter(pk=Param("pk", models.IntegerField())))
+
+    def __call__(self, pk: int, **values) -> models.Model:  # type: ignore[override]
+        rows = super().__call__(pks=[pk], pk=pk, **values)
+        if not rows:
+            label = self._label or ""
+            raise apps.get_model(label).DoesNotExist(f"{label} {pk} does not exist")
+        return rows[0]
+
+
+_ITEM = OneRowLock(lambda: apps.get_model("inventory", "Item").objects.only("pk"))
+
+
 def lock_items(item_ids: Iterable[int]) -> None:
     """Lock the items (the supply lock of their ledger entries) for the rest of the operation."""
-    lock(apps.get_model("inventory", "Item").objects.only("pk"), item_ids)
+    ids = sorted(set(item_ids))
+    if len(ids) == 1:  # the common case, compiled once
+        _ITEM(ids[0])
+    else:
+        lock(apps.get_model("inventory", "Item").objects.only("pk"), ids)
 
 
 def _check_order(label: str, ids: list[int]) -> None:

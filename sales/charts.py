@@ -17,9 +17,11 @@ PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 8, 10, 22
 
 @dataclass(frozen=True)
 class Chart:
+    """What the SVG shows; coordinates as SVG wants them (a "." decimal point in any locale)."""
+
     path: str  # a step line of projected inventory
-    zero_y: float
-    marker_x: float  # the line's shipment date
+    zero_y: str
+    marker_x: str  # the line's shipment date
     marker_label: str
     y_max_label: str
     y_min_label: str
@@ -27,12 +29,12 @@ class Chart:
     end_label: str
     negative: bool  # projected inventory goes below zero somewhere
     marker_value: str  # projected inventory on the line's shipment date
-    width: int = WIDTH
-    height: int = HEIGHT
-    plot_left: int = PAD_LEFT
-    plot_right: int = WIDTH - PAD_RIGHT
-    plot_top: int = PAD_TOP
-    plot_bottom: int = HEIGHT - PAD_BOTTOM
+    width: str = str(WIDTH)
+    height: str = str(HEIGHT)
+    plot_left: str = str(PAD_LEFT)
+    plot_right: str = str(WIDTH - PAD_RIGHT)
+    plot_top: str = str(PAD_TOP)
+    plot_bottom: str = str(HEIGHT - PAD_BOTTOM)
 
 
 def projection_chart(points: Sequence[ProjectionPoint], *, mark: datetime.date) -> Chart | None:
@@ -61,8 +63,8 @@ def projection_chart(points: Sequence[ProjectionPoint], *, mark: datetime.date) 
     return Chart(
         marker_value=format_quantity(at_marker),
         path="".join(parts),
-        zero_y=y(Decimal(0)),
-        marker_x=x(marker),
+        zero_y=str(y(Decimal(0))),
+        marker_x=str(x(marker)),
         marker_label=mark.strftime("%b %d"),
         y_max_label=format_quantity(high),
         y_min_label=format_quantity(low),

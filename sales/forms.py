@@ -61,6 +61,9 @@ class SalesLineForm(GridForm):
                 data = self._with_saved_values(data, prefix, kwargs["initial"])
         super().__init__(data, prefix=prefix, form_id=f"{prefix}-form", **kwargs)
         keep = self.editable_fields(header, line) | self.submitted
+        if line is not None:  # the saved codes (sent back for the cells not submitted) need no lookup
+            self.fields["item"].know(line.item)
+            self.fields["location"].know(line.location)
         if line is None:
             for optional in ("qty_to_assemble_to_order", "location", "shipment_date"):
                 self.fields[optional].required = False

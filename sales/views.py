@@ -12,16 +12,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assembly.services import availability_of
+from assembly.services import availability_of, order_availability
 from inventory.figures import ZERO, format_quantity
 from inventory.htmx import is_partial, paginate
 from inventory.models import Reservation
 from inventory.permissions import requires
+from inventory.prepared import Param, PreparedQuery
 
 from .charts import projection_chart
 from .forms import (
@@ -34,7 +37,16 @@ from .forms import (
 from .line_rows import HIDEABLE, LineRows, choose_columns, hidden_columns
 from .models import OrderAmounts, SalesHeader, SalesLine
 from .services import reservations as engine
-from .services.availability import drilldown_rows, factbox, use_available_inventory
+from .services.availability import (
+    RESERVED_QUANTITY,
+    Figures,
+    drilldown_rows,
+    factbox,
+    line_figures,
+    projection_end,
+    supply_rows,
+    use_available_inventory,
+)
 from .services.lines import ReopenConfirmationRequired, delete_sales_line, save_sales_line
 from .services.orders import (
     ReleaseConfirmationRequired,
@@ -147,43 +159,121 @@ def _get_header(pk: int) -> SalesHeader:
     return get_object_or_404(SalesHeader.objects.select_related("customer", "location"), pk=pk)
 
 
-def _get_line(header: SalesHeader, line_pk: int) -> SalesLine:
-    """A line of this order only: another order's line id in the URL is a 404."""
+def _get_line_of(pk: int, line_pk: int) -> SalesLine:
+    """A line of this order with its order (as `_get_header` reads it), in one query."""
     return get_object_or_404(
-        _lines(header).select_related("item", "location", "bin", "assembly_order"), pk=line_pk
+        SalesLine.objects.with_reserved_quantity().select_related(
+            "header__customer", "header__location", "item", "location", "bin", "assembly_order"
+        ),
+        pk=line_pk,
+        header_id=pk,
     )
 
 
+def _get_line(header: SalesHeader, line_pk: int) -> SalesLine:
+    """A line of this order only: another order's line id in the URL is a 404."""
+    line = get_object_or_404(_lines(header), pk=line_pk)
+    line.header = header
+    return line
+
+
+LINE_FOR = PreparedQuery(
+    lambda: (
+        SalesLine.objects.select_related("header", "item", "location", "bin", "assembly_order")
+        .filter(pk=Param("line", models.IntegerField()), header_id=Param("header", models.IntegerField()))
+        .order_by()
+    )
+)
+
+
 def _line_for(pk: int, line_pk: int) -> SalesLine:
-    """A line of this order, with what the FactBox and the dialog need, in one query."""
-    try:
-        # Only what the FactBox and the dialog show: every join costs PostgreSQL planning time.
-        return SalesLine.objects.select_related("header", "item", "location", "assembly_order").get(
-            pk=line_pk, header_id=pk
-        )
-    except SalesLine.DoesNotExist as exc:
-        raise Http404("No such line on this order.") from exc
+    """A line of this order, with what the FactBox, the dialog and the line's row need, in one query
+    (prepared: the dialog's every action reads it)."""
+    lines = LINE_FOR.objects(line=line_pk, header=pk)
+    if not lines:
+        raise Http404("No such line on this order.")
+    return lines[0]
 
 
-def _factbox_context(line: SalesLine, *, assembly=None, **extra: Any) -> dict[str, Any]:
-    data = factbox(line, assembly=assembly)
+# What the FactBox shows of a line (template, `LineDetails`, the linked order's availability): only these
+# columns are read, since the FactBox follows every click in the lines grid.
+FACTBOX_FIELDS = (
+    *("header_id", "line_no", "description", "item_id", "location_id", "quantity", "quantity_shipped"),
+    *("qty_to_assemble_to_order", "shipment_date", "reserve", "assembly_order_id"),
+    *("header__status", "item__no", "location__code"),
+    *("assembly_order__no", "assembly_order__item_id", "assembly_order__location_id"),
+    *("assembly_order__quantity", "assembly_order__assembled_quantity"),
+)
+
+
+FACTBOX_LINE = PreparedQuery(
+    lambda: (
+        SalesLine.objects.select_related("header", "item", "location", "assembly_order")
+        .only(*FACTBOX_FIELDS)
+        .filter(pk=Param("line", models.IntegerField()), header_id=Param("header", models.IntegerField()))
+        .order_by()
+    )
+)
+
+
+def _factbox_line(pk: int, line_pk: int) -> SalesLine:
+    lines = FACTBOX_LINE.objects(line=line_pk, header=pk)
+    if not lines:
+        raise Http404("No such line on this order.")
+    return lines[0]
+
+
+def _factbox_context(
+    line: SalesLine, *, assembly=None, figures: Figures | None = None, **extra: Any
+) -> dict[str, Any]:
+    data = factbox(line, assembly=assembly, figures=figures)
     return {
         "fb_line": line,
+        "fb_drilldown": _drilldown_urls(line),
         "details": data.details,
         "chart": projection_chart(data.projection, mark=data.details.availability_date),
         **extra,
     }
 
 
+def _line_availability(line: SalesLine) -> dict:
+    """R-ASM-4 for the line's linked order, as `availability_of` gives it (by order), in one query."""
+    return {line.assembly_order_id: order_availability(line.assembly_order)} if line.assembly_order_id else {}
+
+
+def _drilldown_urls(line: SalesLine) -> dict[str, str]:
+    """The FactBox's drill-down links (X-3) by figure ("available_inventory"), reversed once."""
+    pattern = reverse("sales:factbox-drilldown", args=[line.header_id, line.pk, "figure"])
+    return {slug.replace("-", "_"): pattern.replace("/figure/", f"/{slug}/") for slug in DRILLDOWNS}
+
+
 def _oob(
-    request: HttpRequest, line: SalesLine, *, row: bool = True, totals: bool = False, **factbox_extra: Any
+    request: HttpRequest,
+    line: SalesLine,
+    *,
+    row: bool = True,
+    totals: bool = False,
+    figures: Figures | None = None,
+    availability: dict | None = None,
+    **factbox_extra: Any,
 ) -> str:
     """Out-of-band swaps that refresh the line's row and the FactBox after a change made elsewhere,
-    and with `totals` the order's totals below the lines (after a change of the line's amounts)."""
-    line = _line_for(line.header_id, line.pk)
+    and with `totals` the order's totals below the lines (after a change of the line's amounts).
+
+    `line` is the line as it is now (with its header, item, location, bin and assembly order);
+    `figures` (up to the end of the projection) and `availability` when the caller has them already."""
+    figures = figures or line_figures(line, end=projection_end(line))
+    if availability is None:
+        availability = _line_availability(line)
     html = render_to_string(
         CARD + "#factbox",
-        {"header": line.header, "oob": True, **_factbox_context(line, **factbox_extra)},
+        {
+            "header": line.header,
+            "oob": True,
+            **_factbox_context(
+                line, assembly=availability.get(line.assembly_order_id), figures=figures, **factbox_extra
+            ),
+        },
         request,
     )
     if totals:
@@ -192,10 +282,10 @@ def _oob(
             CARD + "#order-totals", {"totals": OrderAmounts.of(lines), "oob": True}, request
         )
     if row:
-        line = _lines(line.header).get(pk=line.pk)
+        line.reserved_quantity = figures[RESERVED_QUANTITY]  # what `with_reserved_quantity` reads
         html += (
             "<template>"
-            + _row_html(request, line.header, _rows(line.header, [line])[0], oob=True)
+            + _row_html(request, line.header, _rows(line.header, [line], availability)[0], oob=True)
             + "</template>"
         )
     return html
@@ -311,9 +401,8 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
             html = render_to_string(
                 CARD + "#sales-lines", _card_context(request, header, focus_new=True), request
             )
-            return HttpResponse(
-                html + _oob(request, result.line, row=False)
-            )  # the FactBox moves to the new line
+            line = _line_for(header.pk, result.line.pk)
+            return HttpResponse(html + _oob(request, line, row=False))  # the FactBox moves to the new line
     else:
         status = 422
     template = CARD + ("#sales-lines" if is_partial(request) else "")
@@ -324,8 +413,8 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     """GET: the row as saved. POST: save the changed cells and answer with the recomputed row."""
-    header = _get_header(pk)
-    line = _get_line(header, line_pk)
+    line = _get_line_of(pk, line_pk)
+    header = line.header
     if request.method == "GET":
         return _render_row(request, header, line)
     form = SalesLineForm(request.POST, header=header, line=line)
@@ -347,8 +436,12 @@ def line_row(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         for message in result.messages:
             messages.info(request, message)
         return redirect(header)
-    line = _get_line(header, line_pk)
-    return _render_row(request, header, line, notice=" ".join(result.messages), saved=True)
+    # The line as the operation left it (locked, re-read and changed): its Reserved Quantity comes with
+    # the FactBox's figures, so nothing is read twice.
+    line = result.line
+    figures = line_figures(line, end=projection_end(line))
+    line.reserved_quantity = figures[RESERVED_QUANTITY]  # what `with_reserved_quantity` reads
+    return _render_row(request, header, line, notice=" ".join(result.messages), figures=figures, saved=True)
 
 
 def _shown(form: SalesLineForm) -> SalesLineForm | None:
@@ -375,11 +468,13 @@ def _render_row(
     errors: list[str] | None = None,
     status: int = 200,
     saved: bool = False,
+    figures: Figures | None = None,
 ) -> HttpResponse:
     """The row (without htmx, the card around it); with htmx and a 200 also the FactBox out of band,
     and after a save (`saved`) the order's totals below the lines."""
+    availability = _line_availability(line)
     row = {
-        **_rows(header, [line])[0],
+        **_rows(header, [line], availability)[0],
         "confirm": confirm,
         "notice": notice,
         "errors": errors or [],
@@ -395,7 +490,7 @@ def _render_row(
         return render(request, CARD, context, status=status)
     html = _row_html(request, header, row)
     if status == 200:
-        html += _oob(request, line, row=False, totals=saved)
+        html += _oob(request, line, row=False, totals=saved, availability=availability, figures=figures)
     return HttpResponse(html, status=status)
 
 
@@ -452,7 +547,7 @@ def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def line_factbox(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    line = _line_for(pk, line_pk)
+    line = _factbox_line(pk, line_pk)
     if not is_partial(request):
         return redirect(f"{line.header.get_absolute_url()}?line={line.pk}")
     return render(request, CARD + "#factbox", {"header": line.header, **_factbox_context(line)})
@@ -476,6 +571,7 @@ def use_available(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         if notice:
             (messages.success if status == 200 else messages.error)(request, notice)
         return redirect(f"{line.header.get_absolute_url()}?line={line.pk}")
+    line = _line_for(pk, line_pk)  # as the change left it
     return HttpResponse(_oob(request, line, fb_notice=notice, fb_confirm=confirm), status=status)
 
 
@@ -506,7 +602,7 @@ def factbox_drilldown(request: HttpRequest, pk: int, line_pk: int, figure: str) 
     if figure == "able-to-assemble":
         if line.assembly_order is None:
             raise Http404("The line has no assembly order.")
-        context["assembly"] = availability_of([line.assembly_order])[line.assembly_order_id]
+        context["assembly"] = order_availability(line.assembly_order)
     else:
         for name, rows in drilldown_rows(line, figure).items():
             rows = list(rows[: DRILLDOWN_LIMIT + 1])
@@ -523,9 +619,15 @@ RESERVATION_ACTIONS = {"reserve-from-current-line", "auto-reserve", "cancel", "r
 
 
 def _reservation_context(
-    line: SalesLine, *, show: str = "", supply_type: str = "", form: ReserveFromSupplyForm | None = None
+    line: SalesLine,
+    *,
+    show: str = "",
+    supply_type: str = "",
+    form: ReserveFromSupplyForm | None = None,
+    figures: Figures | None = None,
 ) -> dict[str, Any]:
-    reserved = engine.reserved_quantity(line)
+    figures = figures or line_figures(line)
+    reserved = figures[RESERVED_QUANTITY]
     context: dict[str, Any] = {
         "title": f"Reservation · {line.item.no}",
         "header": line.header,
@@ -533,7 +635,7 @@ def _reservation_context(
         "quantity_to_reserve": line.outstanding_quantity,
         "reserved": reserved,
         "unreserved": max(line.outstanding_quantity - reserved, ZERO),
-        "rows": engine.supply_rows(line),
+        "rows": supply_rows(line, figures=figures),
         "show": show,
         "supply_type": supply_type,
         "can_reserve": not line.reserves_never,
@@ -607,11 +709,13 @@ def reservation_action(request: HttpRequest, pk: int, line_pk: int, action: str)
             context = _reservation_context(line, show="available", supply_type=supply_type, form=form)
             return render(request, RESERVATION, context, status=422)
         return redirect("sales:reservation", pk=line.header_id, line_pk=line.pk)
-    line = _line_for(pk, line_pk)
-    context = _reservation_context(line, show=show, supply_type=supply_type, form=form)
+    # The action changed reservations only: the line read above is still the line; one statement gives
+    # the dialog's, the FactBox's and the row's new figures.
+    figures = line_figures(line, end=projection_end(line))
+    context = _reservation_context(line, show=show, supply_type=supply_type, form=form, figures=figures)
     context.update({"notice": notice, "error": error})
     html = render_to_string(RESERVATION + "#reservation-dialog", context, request)
-    return HttpResponse(html + _oob(request, line), status=status)
+    return HttpResponse(html + _oob(request, line, figures=figures), status=status)
 
 
 @requires("sales.change_columnchoice")

@@ -102,28 +102,13 @@ def delete_linked_assembly_order(*, line: SalesLine) -> str:
 
 
 def _sync_binding(line: SalesLine, order: AssemblyHeader) -> None:
-    """R-RES-1: the binding reserves the order for its line for exactly its Remaining Quantity."""
+    """R-RES-1: the binding reserves the order for its line for exactly its Remaining Quantity (one
+    statement when the binding is there: the line edit's common case)."""
     remaining = order.remaining_quantity
-    binding = Reservation.objects.filter(sales_line=line, binding=True).first()
+    binding = Reservation.objects.filter(sales_line=line, binding=True)
     if remaining <= 0:
-        if binding is not None:
-            binding.delete()
+        binding.delete()
         return
-    if binding is None:
-        Reservation.objects.create(
-            sales_line=line,
-            assembly_order=order,
-            item=order.item,
-            location=order.location,
-            quantity=remaining,
-            binding=True,
-        )
-    elif (binding.quantity, binding.item_id, binding.location_id) != (
-        remaining,
-        order.item_id,
-        order.location_id,
-    ):
-        binding.quantity = remaining
-        binding.item = order.item
-        binding.location = order.location
-        binding.save(update_fields=["quantity", "item", "location"])
+    synced = {"quantity": remaining, "item_id": order.item_id, "location_id": order.location_id}
+    if not binding.update(**synced):
+        Reservation.objects.create(sales_line=line, assembly_order=order, binding=True, **synced)

@@ -1,8 +1,11 @@
-"""The Sales Line Details FactBox (spec 8), "Use available inventory" (X-1) and projected availability (X-4).
+"""The Sales Line Details FactBox (spec 8), the Reservation page's figures (spec 9), "Use available
+inventory" (X-1) and projected availability (X-4).
 
 Every figure is an aggregate over what is open (open entries through the `ile_open` partial index,
 current reservations, open assembly orders and lines, outstanding sales lines), so an item's long closed
-history costs nothing; the number of queries is fixed.
+history costs nothing. All of them come from one statement (`FIGURES`): the read rules below, each a
+QuerySet that the drill-downs (X-3) list row by row, summed side by side in a UNION ALL that is compiled
+once (`inventory.prepared`) and then only run with the line's item, location and dates.
 """
 
 from __future__ import annotations
@@ -11,21 +14,25 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db import models
+from django.db.models import Case, F, Q, Sum, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
-from assembly.models import AssemblyHeader, AssemblyLine
+from assembly.models import COMPONENT_REMAINING, REMAINING, AssemblyHeader, AssemblyLine
 from assembly.services import OrderAvailability, order_availability
 from inventory.figures import ZERO, format_quantity
 from inventory.locks import operation
 from inventory.models import ItemLedgerEntry, Reservation
+from inventory.prepared import Param, PreparedQuery
 
-from ..models import SalesLine
+from ..models import OUTSTANDING, SalesLine
 from .lines import save_sales_line
-from .reservations import _locked_line, _take, entry_supplies, reserved_from_stock
+from .reservations import SupplyType, _locked_line, _take, entry_supplies, reserved_from_stock
 
 MSG_NOTHING_TO_USE = "There is no inventory available to use for this line."
 MSG_USE_AVAILABLE_DONE = "{qty} taken from inventory: Qty. to Assemble to Order is now {qato}."
@@ -126,31 +133,35 @@ class Timeline:
         return self._upto(self.sales_demand, date) + self._upto(self.component_demand, date)
 
 
-def _grouped(queryset, date_field: str, quantity) -> dict[datetime.date, Decimal]:
-    return dict(queryset.values(date_field).annotate(q=Sum(quantity)).values_list(date_field, "q"))
-
-
 # --- the read rules: every figure and its drill-down come from these (X-3) ---------------------
 
 
-def inventory_entries(line: SalesLine):
+class LineKey(Protocol):
+    """What the read rules need of a line: a `SalesLine`, or the placeholders of `FIGURES`."""
+
+    pk: Any
+    item_id: Any
+    location_id: Any
+
+
+def inventory_entries(line: LineKey):
     """Open entries of the line's item at its location: Available Inventory's supply."""
     return ItemLedgerEntry.objects.open().filter(item_id=line.item_id, location_id=line.location_id)
 
 
-def scheduled_receipts(line: SalesLine, upto: datetime.date):
+def scheduled_receipts(line: LineKey, upto: datetime.date):
     return AssemblyHeader.objects.receipts(item_id=line.item_id, location_id=line.location_id, upto=upto)
 
 
-def sales_demand(line: SalesLine, upto: datetime.date):
+def sales_demand(line: LineKey, upto: datetime.date):
     return SalesLine.objects.open_demand(item_id=line.item_id, location_id=line.location_id, upto=upto)
 
 
-def component_demand(line: SalesLine, upto: datetime.date):
+def component_demand(line: LineKey, upto: datetime.date):
     return AssemblyLine.objects.open_demand(item_id=line.item_id, location_id=line.location_id, upto=upto)
 
 
-def item_reservations(line: SalesLine):
+def item_reservations(line: LineKey):
     return Reservation.objects.filter(item_id=line.item_id, location_id=line.location_id)
 
 
@@ -184,57 +195,221 @@ def drilldown_rows(line: SalesLine, figure: str) -> dict[str, object]:
     elif figure == "reserved-requirement":
         reservations = reservations.filter(sales_line__in=sales_demand(line, date))
     else:  # reserved-quantity
-        reservations = reservations.filter(sales_line=line)
+        reservations = reservations.filter(sales_line_id=line.pk)
     return {"reservations": reservations.order_by("pk")}
 
 
-def timeline(line: SalesLine, *, end: datetime.date) -> Timeline:
-    """Inventory now, and open receipts and demand up to `end`, in four aggregate queries."""
-    inventory = inventory_entries(line).aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
-    return Timeline(
+# --- the one statement -----------------------------------------------------------------------
+
+_INT = models.IntegerField()
+_DATE = models.DateField()
+_KEY = SimpleNamespace(
+    pk=Param("line", _INT), item_id=Param("item", _INT), location_id=Param("location", _INT)
+)
+_UPTO = Param("date", _DATE)  # the availability date: the FactBox's figures (spec 8) and the page's (9)
+_END = Param("end", _DATE)  # the end of the projection (X-4), never before the availability date
+
+# Rows by date, up to the end of the projection (kind, date, Σ) ...
+RECEIPTS, SALES_DEMAND, COMPONENT_DEMAND = "receipts", "sales", "components"
+_DATED = (RECEIPTS, SALES_DEMAND, COMPONENT_DEMAND)
+# ... the inventory (kind, NULL, Σ) ...
+INVENTORY = "inventory"
+# ... and the reservations, summed by what they are (kind = group ":" flags, NULL, Σ). Groups: "m", the
+# reservations of the line's item at its location (`item_reservations`); "l", every reservation of the
+# line; "o", those on the scheduled receipts. Flags: E on an item ledger entry, L held by this line, R on a
+# scheduled receipt, D held by a line of the gross requirement (R and D due by the availability date).
+# A figure is a group and flags: it adds up that group's rows that have all its flags.
+RESERVED_INVENTORY = "m:E"  # on the entries of the item at the location, by any demand
+RESERVED_RECEIPT = "m:R"
+RESERVED_REQUIREMENT = "m:D"
+LINE_RESERVED = "m:L"  # this line's reservations of the item at the location: the FactBox's
+LINE_ON_ENTRIES = "m:LE"
+RESERVED_QUANTITY = "l:"  # R-RES-2: every reservation of the line (the Reservation page, the row)
+ORDERS_LINE_RESERVED = "l:R"  # on the scheduled receipts, by this line (the page's row)
+ORDERS_RESERVED = "o:"  # on the scheduled receipts, by any demand (the page's row)
+
+
+def _by_date(queryset, kind: str, date_field: str, quantity):
+    return (
+        queryset.order_by()
+        .annotate(kind=Value(kind), day=F(date_field))
+        .values_list("kind", "day")
+        .annotate(q=Sum(quantity))
+    )
+
+
+def _total(queryset, kind: str, quantity="quantity", *flags: tuple[Q, str]):
+    """Σ over the queryset, by the flags its rows have (`kind` + the flags that apply)."""
+    label = Concat(Value(kind), *(_flag(*flag) for flag in flags)) if flags else Value(kind)
+    return (
+        queryset.order_by()
+        .annotate(kind=label, day=Value(None, output_field=_DATE))
+        .values_list("kind", "day")
+        .annotate(q=Sum(quantity))
+    )
+
+
+def _flag(condition: Q, flag: str) -> Case:
+    return Case(When(condition, then=Value(flag)), default=Value(""), output_field=models.CharField())
+
+
+def _figures_query():
+    """Every sum of the FactBox, its chart and the Reservation page for one line (see the row kinds
+    above), the dated rows first: they type the columns for PostgreSQL."""
+    key = _KEY
+    receipts = scheduled_receipts(key, _UPTO)
+    mine = (Q(sales_line_id=key.pk), "L")
+    on_receipts = (Q(assembly_order__in=receipts), "R")
+    demand = (Q(sales_line__in=sales_demand(key, _UPTO)), "D")
+    return _by_date(scheduled_receipts(key, _END), RECEIPTS, "due_date", REMAINING).union(
+        _by_date(sales_demand(key, _END), SALES_DEMAND, "shipment_date", OUTSTANDING),
+        _by_date(component_demand(key, _END), COMPONENT_DEMAND, "due_date", COMPONENT_REMAINING),
+        _total(inventory_entries(key), INVENTORY, "remaining_quantity"),
+        _total(
+            item_reservations(key),
+            "m:",
+            "quantity",
+            (~Q(item_ledger_entry=None), "E"),
+            mine,
+            on_receipts,
+            demand,
+        ),
+        _total(Reservation.objects.filter(mine[0]), "l:", "quantity", on_receipts),
+        _total(Reservation.objects.filter(on_receipts[0]), "o:"),
+        all=True,
+    )
+
+
+FIGURES = PreparedQuery(_figures_query)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The sums of one line's item and location (one run of `FIGURES`)."""
+
+    date: datetime.date  # the availability date of the totals
+    timeline: Timeline
+    reservations: dict[str, Decimal]  # Σ quantity by group and flags ("m:EL"; see above)
+
+    def __getitem__(self, figure: str) -> Decimal:
+        """Σ reservations of a group that have all the figure's flags (RESERVED_INVENTORY, ...)."""
+        group, flags = figure.split(":")
+        return sum(
+            (
+                q
+                for kind, q in self.reservations.items()
+                if kind.startswith(group) and set(flags) <= set(kind[2:])
+            ),
+            ZERO,
+        )
+
+
+def figures_params(line: SalesLine, *, end: datetime.date | None = None) -> dict[str, object]:
+    date = availability_date(line)
+    return {
+        "line": line.pk,
+        "item": line.item_id,
+        "location": line.location_id,
+        "date": date,
+        "end": end or date,
+    }
+
+
+def line_figures(line: SalesLine, *, end: datetime.date | None = None) -> Figures:
+    """Every sum for the line, with receipts and demand by date up to `end` (default: its availability
+    date), in one statement."""
+    params = figures_params(line, end=end)
+    dated: dict[str, dict[datetime.date, Decimal]] = {kind: {} for kind in _DATED}
+    inventory, reservations = ZERO, {}
+    for kind, day, quantity in FIGURES.rows(**params):
+        if kind in dated:
+            dated[kind][day] = quantity
+        elif kind == INVENTORY:
+            inventory = quantity or ZERO
+        else:
+            reservations[kind] = quantity or ZERO
+    timeline_ = Timeline(
         today=timezone.localdate(),
         inventory=inventory,
-        receipts=_grouped(scheduled_receipts(line, end), "due_date", F("quantity") - F("assembled_quantity")),
-        sales_demand=_grouped(
-            sales_demand(line, end), "shipment_date", F("quantity") - F("quantity_shipped")
-        ),
-        component_demand=_grouped(
-            component_demand(line, end), "due_date", F("quantity") - F("consumed_quantity")
-        ),
+        receipts=dated[RECEIPTS],
+        sales_demand=dated[SALES_DEMAND],
+        component_demand=dated[COMPONENT_DEMAND],
     )
+    return Figures(date=params["date"], timeline=timeline_, reservations=reservations)
+
+
+def timeline(line: SalesLine, *, end: datetime.date) -> Timeline:
+    """Inventory now, and open receipts and demand up to `end`."""
+    return line_figures(line, end=end).timeline
 
 
 def line_details(
-    line: SalesLine, *, timeline_: Timeline | None = None, assembly: OrderAvailability | None = None
+    line: SalesLine, *, figures: Figures | None = None, assembly: OrderAvailability | None = None
 ) -> LineDetails:
     """The FactBox figures for the line's item and location up to its availability date."""
-    date = availability_date(line)
-    timeline_ = timeline_ or timeline(line, end=date)
-    reservations = item_reservations(line).aggregate(
-        on_entries=Coalesce(Sum("quantity", filter=Q(item_ledger_entry__isnull=False)), ZERO),
-        receipt=Coalesce(Sum("quantity", filter=Q(assembly_order__in=scheduled_receipts(line, date))), ZERO),
-        requirement=Coalesce(Sum("quantity", filter=Q(sales_line__in=sales_demand(line, date))), ZERO),
-        line_total=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
-        line_on_entries=Coalesce(
-            Sum("quantity", filter=Q(sales_line=line, item_ledger_entry__isnull=False)), ZERO
-        ),
-    )
+    figures = figures or line_figures(line)
+    date = figures.date
     if assembly is None and line.assembly_order_id:
         assembly = order_availability(line.assembly_order)
     return LineDetails(
         line=line,
         availability_date=date,
         outstanding=line.outstanding_quantity,
-        reserved_quantity=reservations["line_total"],
-        reserved_on_entries=reservations["line_on_entries"],
-        inventory=timeline_.inventory,
-        reserved_inventory=reservations["on_entries"],
-        scheduled_receipt=timeline_.receipts_upto(date),
-        reserved_receipt=reservations["receipt"],
-        gross_requirement=timeline_.demand_upto(date),
-        reserved_requirement=reservations["requirement"],
+        reserved_quantity=figures[LINE_RESERVED],
+        reserved_on_entries=figures[LINE_ON_ENTRIES],
+        inventory=figures.timeline.inventory,
+        reserved_inventory=figures[RESERVED_INVENTORY],
+        scheduled_receipt=figures.timeline.receipts_upto(date),
+        reserved_receipt=figures[RESERVED_RECEIPT],
+        gross_requirement=figures.timeline.demand_upto(date),
+        reserved_requirement=figures[RESERVED_REQUIREMENT],
         assembly=assembly,
     )
+
+
+# --- the Reservation page (spec 9) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplyRow:
+    """A row of the Reservation page (spec 9): one per supply type."""
+
+    supply_type: str
+    label: str
+    total_quantity: Decimal
+    total_reserved_quantity: Decimal
+    current_reserved_quantity: Decimal
+
+    @property
+    def total_available_quantity(self) -> Decimal:
+        return max(self.total_quantity - self.total_reserved_quantity, ZERO)
+
+
+def supply_rows(line: SalesLine, *, figures: Figures | None = None) -> list[SupplyRow]:
+    """The Reservation page's rows: totals per supply type (from the line's `FIGURES`)."""
+    figures = figures or line_figures(line)
+    totals = {
+        SupplyType.ITEM_LEDGER_ENTRY: (
+            figures.timeline.inventory,
+            figures[RESERVED_INVENTORY],
+            figures[LINE_ON_ENTRIES],
+        ),
+        SupplyType.ASSEMBLY_ORDER: (
+            figures.timeline.receipts_upto(figures.date),
+            figures[ORDERS_RESERVED],
+            figures[ORDERS_LINE_RESERVED],
+        ),
+    }
+    return [
+        SupplyRow(
+            supply_type=supply_type,
+            label=SupplyType(supply_type).label,
+            total_quantity=total,
+            total_reserved_quantity=reserved,
+            current_reserved_quantity=current,
+        )
+        for supply_type, (total, reserved, current) in totals.items()
+    ]
 
 
 # --- X-1 ------------------------------------------------------------------------------------
@@ -324,10 +499,13 @@ class FactBox:
     projection: list[ProjectionPoint]
 
 
-def factbox(line: SalesLine, *, assembly: OrderAvailability | None = None) -> FactBox:
-    """Everything the Sales Line Details FactBox shows, sharing one timeline between figures and chart."""
-    shared = timeline(line, end=projection_end(line))
+def factbox(
+    line: SalesLine, *, assembly: OrderAvailability | None = None, figures: Figures | None = None
+) -> FactBox:
+    """Everything the Sales Line Details FactBox shows, from one run of `FIGURES` (figures and chart);
+    `figures` must reach to `projection_end(line)`."""
+    figures = figures or line_figures(line, end=projection_end(line))
     return FactBox(
-        details=line_details(line, timeline_=shared, assembly=assembly),
-        projection=projected_availability(line, timeline_=shared),
+        details=line_details(line, figures=figures, assembly=assembly),
+        projection=projected_availability(line, timeline_=figures.timeline),
     )

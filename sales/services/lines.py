@@ -47,7 +47,7 @@ from inventory.services.reserving import release_reservations
 
 from ..models import SalesHeader, SalesLine
 from . import ato_link
-from .locks import lock_assembly_orders, lock_items, lock_line, lock_lines, lock_order
+from .locks import lock_assembly_orders, lock_items, lock_line, lock_line_orders, lock_lines, lock_order
 
 MSG_STATUS_NOT_OPEN = (
     "Status must be Open on sales order {no} to change {field} (it is {status}). Reopen it first."
@@ -529,10 +529,7 @@ def _begin(header: SalesHeader, values: dict[str, Any], line: SalesLine | None) 
         order = None
     else:
         line = lock_line(header, line.pk)
-        reserved_from = Reservation.objects.filter(sales_line=line, assembly_order__isnull=False).values_list(
-            "assembly_order_id", flat=True
-        )
-        order = lock_assembly_orders([line.assembly_order_id, *reserved_from]).get(line.assembly_order_id)
+        order = lock_line_orders(line).get(line.assembly_order_id)  # with those it reserved from
         line.assembly_order = order  # locked and re-read after the line: an edit on its page is not lost
     item = values.get("item")
     lock_items([pk for pk in (line.item_id, item.pk if item is not None else None) if pk is not None])

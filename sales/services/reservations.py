@@ -17,17 +17,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Case, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader
 from inventory.figures import ZERO, format_quantity
 from inventory.locks import held, operation
 from inventory.models import ItemLedgerEntry, Reservation
+from inventory.prepared import Param, PreparedQuery
 
 from ..models import SalesLine
 from .lines import MSG_ORDER_COMPLETED
-from .locks import lock_assembly_orders, lock_items, lock_line, lock_order
+from .locks import lock_assembly_orders, lock_items, lock_line, lock_order, lock_reservable_orders
 
 MSG_FULLY_RESERVED = "Fully reserved."
 MSG_NOTHING_AVAILABLE = "There is nothing available to reserve."
@@ -56,25 +57,11 @@ class Supply:
     total: Decimal
     reserved: Decimal  # by any demand
     current: Decimal  # by this line
+    extends: int | None = None  # this line's reservation on it that a new one adds to (not the binding)
 
     @property
     def available(self) -> Decimal:
         return max(self.total - self.reserved, ZERO)
-
-
-@dataclass(frozen=True)
-class SupplyRow:
-    """A row of the Reservation page (spec 9): one per supply type."""
-
-    supply_type: str
-    label: str
-    total_quantity: Decimal
-    total_reserved_quantity: Decimal
-    current_reserved_quantity: Decimal
-
-    @property
-    def total_available_quantity(self) -> Decimal:
-        return max(self.total_quantity - self.total_reserved_quantity, ZERO)
 
 
 @dataclass(frozen=True)
@@ -96,33 +83,47 @@ def unreserved_quantity(line: SalesLine) -> Decimal:
     return max(line.outstanding_quantity - reserved_quantity(line), ZERO)
 
 
-def _reserved_on(supply_field: str, line: SalesLine) -> tuple[Coalesce, Coalesce]:
-    """Σ reservations on each supply row (any demand, and this line's), as correlated subqueries: one
-    index lookup per open supply, whatever the size of the reservation table."""
+def _reserved_on(supply_field: str, line: SalesLine | Param) -> dict[str, models.Expression]:
+    """Σ reservations on each supply row (any demand, and this line's), and the line's reservation on it
+    that a new one extends, as correlated subqueries: index lookups per open supply, whatever the size
+    of the reservation table; and the line's Reserved Quantity (the same on every row)."""
 
-    def total(**filters) -> Coalesce:
-        sums = (
-            Reservation.objects.filter(**{supply_field: OuterRef("pk")}, **filters)
-            .values(supply_field)
-            .annotate(t=Sum("quantity"))
-            .values("t")
-        )
+    def total(queryset) -> Coalesce:
+        sums = queryset.values(supply_field).annotate(t=Sum("quantity")).values("t")
         return Coalesce(Subquery(sums), ZERO, output_field=models.DecimalField())
 
-    return total(), total(sales_line=line)
+    line_id = line if isinstance(line, Param) else line.pk
+    on_it = Reservation.objects.filter(**{supply_field: OuterRef("pk")})
+    of_line = (
+        Reservation.objects.filter(sales_line_id=line_id).values("sales_line").annotate(t=Sum("quantity"))
+    )
+    return {
+        "reserved": total(on_it),
+        "current": total(on_it.filter(sales_line_id=line_id)),
+        "extends": Subquery(
+            on_it.filter(sales_line_id=line_id, binding=False).order_by("pk").values("pk")[:1]
+        ),
+        "line_reserved": Coalesce(Subquery(of_line.values("t")), ZERO, output_field=models.DecimalField()),
+    }
 
 
-def entry_supplies(line: SalesLine) -> list[Supply]:
-    """Open inbound entries of the line's item at its location, oldest first (R-RES-3), one query."""
-    reserved, current = _reserved_on("item_ledger_entry", line)
-    entries = (
+_INT = models.IntegerField()
+# Open entries of the line's item at its location, with what is reserved on them: read by every
+# reservation from stock, so compiled once (`inventory.prepared`).
+ENTRY_SUPPLIES = PreparedQuery(
+    lambda: (
         ItemLedgerEntry.objects.open()
-        .filter(item_id=line.item_id, location_id=line.location_id)
-        .annotate(reserved=reserved, current=current)
+        .filter(item_id=Param("item", _INT), location_id=Param("location", _INT))
+        .annotate(**_reserved_on("item_ledger_entry", Param("line", _INT)))
         .select_related("bin")
         .order_by("entry_no")
     )
-    return [
+)
+
+
+def _entry_supplies(line: SalesLine) -> tuple[list[Supply], Decimal | None]:
+    entries = ENTRY_SUPPLIES.objects(item=line.item_id, location=line.location_id, line=line.pk)
+    supplies_ = [
         Supply(
             supply_type=SupplyType.ITEM_LEDGER_ENTRY,
             pk=e.pk,
@@ -131,22 +132,25 @@ def entry_supplies(line: SalesLine) -> list[Supply]:
             total=e.remaining_quantity,
             reserved=e.reserved,
             current=e.current,
+            extends=e.extends,
         )
         for e in entries
     ]
+    return supplies_, (entries[0].line_reserved if entries else None)
 
 
-def assembly_supplies(line: SalesLine) -> list[Supply]:
-    """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9).
+def entry_supplies(line: SalesLine) -> list[Supply]:
+    """Open inbound entries of the line's item at its location, oldest first (R-RES-3), one query."""
+    return _entry_supplies(line)[0]
 
-    Inside an operation only the orders it has locked are offered: a reservation on an assembly order
-    is judged under that order's lock (I-6); one that became due after the locks were taken waits for
-    the next reservation."""
-    reserved, current = _reserved_on("assembly_order", line)
-    orders = _assembly_receipts(line).annotate(reserved=reserved, current=current).order_by("due_date", "pk")
+
+def _assembly_supplies(line: SalesLine) -> tuple[list[Supply], Decimal | None]:
+    orders = (
+        _assembly_receipts(line).annotate(**_reserved_on("assembly_order", line)).order_by("due_date", "pk")
+    )
     if (locked := held("assembly.AssemblyHeader")) is not None:
         orders = orders.filter(pk__in=locked)
-    return [
+    supplies_ = [
         Supply(
             supply_type=SupplyType.ASSEMBLY_ORDER,
             pk=o.pk,
@@ -155,9 +159,20 @@ def assembly_supplies(line: SalesLine) -> list[Supply]:
             total=o.quantity - o.assembled_quantity,
             reserved=o.reserved,
             current=o.current,
+            extends=o.extends,
         )
         for o in orders
     ]
+    return supplies_, (orders[0].line_reserved if orders else None)
+
+
+def assembly_supplies(line: SalesLine) -> list[Supply]:
+    """Open assembly orders of the item at the location due by the line's Shipment Date (spec 9).
+
+    Inside an operation only the orders it has locked are offered: a reservation on an assembly order
+    is judged under that order's lock (I-6); one that became due after the locks were taken waits for
+    the next reservation."""
+    return _assembly_supplies(line)[0]
 
 
 def _assembly_receipts(line: SalesLine):
@@ -167,56 +182,19 @@ def _assembly_receipts(line: SalesLine):
 
 
 def supplies(line: SalesLine, supply_type: str) -> list[Supply]:
+    return _supplies(line, supply_type)[0]
+
+
+def _supplies(line: SalesLine, supply_type: str) -> tuple[list[Supply], Decimal]:
+    """The supplies of a type and the line's Reserved Quantity, read together (one statement; a second
+    one only when there is no supply to carry the figure)."""
     if supply_type == SupplyType.ITEM_LEDGER_ENTRY:
-        return entry_supplies(line)
-    if supply_type == SupplyType.ASSEMBLY_ORDER:
-        return assembly_supplies(line)
-    raise ValidationError(f"Unknown supply type {supply_type!r}.")
-
-
-def supply_rows(line: SalesLine) -> list[SupplyRow]:
-    """The Reservation page's rows: totals per supply type, two aggregate queries."""
-    rows = []
-    for supply_type, items in (
-        (SupplyType.ITEM_LEDGER_ENTRY, _entry_totals(line)),
-        (SupplyType.ASSEMBLY_ORDER, _assembly_totals(line)),
-    ):
-        total, reserved, current = items
-        rows.append(
-            SupplyRow(
-                supply_type=supply_type,
-                label=SupplyType(supply_type).label,
-                total_quantity=total,
-                total_reserved_quantity=reserved,
-                current_reserved_quantity=current,
-            )
-        )
-    return rows
-
-
-def _entry_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
-    total = (
-        ItemLedgerEntry.objects.open()
-        .filter(item_id=line.item_id, location_id=line.location_id)
-        .aggregate(t=Coalesce(Sum("remaining_quantity"), ZERO))["t"]
-    )
-    reserved = Reservation.objects.filter(
-        item_id=line.item_id, location_id=line.location_id, item_ledger_entry__isnull=False
-    ).aggregate(
-        any=Coalesce(Sum("quantity"), ZERO),
-        mine=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
-    )
-    return total, reserved["any"], reserved["mine"]
-
-
-def _assembly_totals(line: SalesLine) -> tuple[Decimal, Decimal, Decimal]:
-    orders = _assembly_receipts(line)
-    total = orders.total_remaining()
-    reserved = Reservation.objects.filter(assembly_order__in=orders).aggregate(
-        any=Coalesce(Sum("quantity"), ZERO),
-        mine=Coalesce(Sum("quantity", filter=Q(sales_line=line)), ZERO),
-    )
-    return total, reserved["any"], reserved["mine"]
+        found, reserved = _entry_supplies(line)
+    elif supply_type == SupplyType.ASSEMBLY_ORDER:
+        found, reserved = _assembly_supplies(line)
+    else:
+        raise ValidationError(f"Unknown supply type {supply_type!r}.")
+    return found, reserved_quantity(line) if reserved is None else reserved
 
 
 def reserved_from_stock(line: SalesLine, on_entries: Decimal) -> str:
@@ -234,8 +212,7 @@ def _locked_line(line: SalesLine) -> SalesLine:
     order it may reserve from, and its item; re-read the line (see the module doc)."""
     header = lock_order(line.header)
     line = lock_line(header, line.pk)
-    candidates = _assembly_receipts(line).values_list("pk", flat=True)
-    orders = lock_assembly_orders([line.assembly_order_id, *candidates])
+    orders = lock_reservable_orders(line)  # the linked order and those `_assembly_receipts` reads
     line.assembly_order = orders.get(line.assembly_order_id)
     lock_items([line.item_id])
     if header.is_completed:
@@ -245,43 +222,57 @@ def _locked_line(line: SalesLine) -> SalesLine:
     return line
 
 
-def _reserve(line: SalesLine, supply: Supply, quantity: Decimal) -> None:
-    fields = (
-        {"item_ledger_entry_id": supply.pk}
-        if supply.supply_type == SupplyType.ITEM_LEDGER_ENTRY
-        else {"assembly_order_id": supply.pk}
-    )
-    existing = Reservation.objects.filter(sales_line=line, binding=False, **fields).first()
-    if existing is not None:
-        existing.quantity += quantity
-        existing.save(update_fields=["quantity"])
-    else:
-        Reservation.objects.create(
-            sales_line=line, item_id=line.item_id, location_id=line.location_id, quantity=quantity, **fields
+def _reserve(line: SalesLine, taken: list[tuple[Supply, Decimal]]) -> None:
+    """Write what was taken: added to the line's reservation on a supply where it has one, else a new
+    reservation; two statements at most, whatever the number of supplies."""
+    if extended := [(supply.extends, quantity) for supply, quantity in taken if supply.extends]:
+        added = Case(*(When(pk=pk, then=Value(quantity)) for pk, quantity in extended))
+        Reservation.objects.filter(pk__in=[pk for pk, _ in extended]).update(
+            quantity=ExpressionWrapper(F("quantity") + added, output_field=models.DecimalField())
         )
+    new = [
+        Reservation(
+            sales_line=line,
+            item_id=line.item_id,
+            location_id=line.location_id,
+            quantity=quantity,
+            **(
+                {"item_ledger_entry_id": supply.pk}
+                if supply.supply_type == SupplyType.ITEM_LEDGER_ENTRY
+                else {"assembly_order_id": supply.pk}
+            ),
+        )
+        for supply, quantity in taken
+        if not supply.extends
+    ]
+    if new:
+        Reservation.objects.bulk_create(new)
 
 
 def _take(line: SalesLine, candidates: list[Supply], wanted: Decimal) -> Decimal:
     """Reserve up to `wanted` from the candidates in order, each up to what is free on it."""
-    taken = ZERO
+    taken: list[tuple[Supply, Decimal]] = []
+    total = ZERO
     for supply in candidates:
-        if taken >= wanted:
+        if total >= wanted:
             break
-        quantity = min(supply.available, wanted - taken)
+        quantity = min(supply.available, wanted - total)
         if quantity > 0:
-            _reserve(line, supply, quantity)
-            taken += quantity
-    return taken
+            taken.append((supply, quantity))
+            total += quantity
+    _reserve(line, taken)
+    return total
 
 
 @operation()
 def reserve_from_current_line(*, line: SalesLine, supply_type: str) -> Decimal:
     """R-RES-3: reserve min(Unreserved, available on the supply row), oldest supply first."""
     line = _locked_line(line)
-    wanted = unreserved_quantity(line)
+    candidates, reserved = _supplies(line, supply_type)  # read after the locks, as one statement
+    wanted = max(line.outstanding_quantity - reserved, ZERO)
     if wanted <= 0:
         raise ValidationError(MSG_FULLY_RESERVED)
-    taken = _take(line, supplies(line, supply_type), wanted)
+    taken = _take(line, candidates, wanted)
     if taken <= 0:
         raise ValidationError(MSG_NOTHING_AVAILABLE)
     return taken
@@ -355,5 +346,5 @@ def reserve_from_supply(*, line: SalesLine, supply_type: str, supply_pk: int, qu
             }
         )
     quantity = min(quantity, wanted)
-    _reserve(line, supply, quantity)
+    _reserve(line, [(supply, quantity)])
     return quantity

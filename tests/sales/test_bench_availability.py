@@ -27,9 +27,11 @@ def test_builds_a_consistent_data_set_and_measures_every_operation():
     call_command("bench_availability", stdout=out, stderr=StringIO(), **SIZES)
     report = out.getvalue()
 
-    for operation in ("FactBox", "Reservation dialog", "Reserve from Current Line", "Order card (100 lines)"):
+    operations = ("FactBox", "Reservation dialog", "Reserve from Current Line", "Line edit (QATO 10 → 7)")
+    for operation in (*operations, "Order card (100 lines)"):
         assert f"{operation} " in report
     assert "FAILED" not in report
+    assert "× SQL floor" in report  # issue 10: the FactBox against its own statements run raw
     assert ItemLedgerEntry.objects.count() == pytest.approx(300, abs=5)
     assert ItemLedgerEntry.objects.filter(item__no__endswith="-HOT").count() == pytest.approx(120, abs=2)
     # Every repetition cancelled what it reserved: the target lines are left unreserved.
@@ -41,3 +43,16 @@ def test_builds_a_consistent_data_set_and_measures_every_operation():
     again = StringIO()
     call_command("bench_availability", skip_build=True, repeat=1, warmup=0, stdout=again, stderr=StringIO())
     assert "(reused)" in again.getvalue()
+
+
+@pytest.mark.django_db
+def test_compares_with_a_saved_run_of_another_size(tmp_path):
+    saved = tmp_path / "small.json"
+    call_command("bench_availability", stdout=StringIO(), stderr=StringIO(), save=str(saved), **SIZES)
+    out = StringIO()
+    call_command(
+        "bench_availability", skip_build=True, repeat=1, warmup=0, operations="factbox", compare=str(saved),
+        stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    assert "size ratio: this run" in out.getvalue()
+    assert "FactBox                      ordinary" in out.getvalue().split("size ratio")[1]

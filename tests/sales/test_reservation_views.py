@@ -12,7 +12,14 @@ from django.urls import reverse
 from inventory.models import Reservation
 from sales.models import SalesLine
 from sales.services.lines import save_sales_line
+from sales.services.reservations import (
+    SupplyType,
+    entry_supplies,
+    reserve_from_current_line,
+    reserve_from_supply,
+)
 from tests.factories import PERMISSION_QUERIES, ItemFactory, post_stock
+from tests.sales.test_reservations import fresh
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -192,3 +199,70 @@ def test_reservation_actions_without_javascript_redirect_back(kit_line, user_cli
 def test_reservation_entries_listing(kit_line, user_client):
     html = user_client.get(url("reservation", kit_line), {"show": "entries"}, **HTMX).content.decode()
     assert "Assembly Order AO-00001" in html and "Order-to-Order" in html
+
+
+RESERVE_QUERIES = 12  # issue 10: session, user, the line, 8 for the operation, the figures of the answer
+GRID_COLUMNS = 1  # the answer's row reads the user's "Choose columns" (sales.line_rows.hidden_columns)
+SERVICE_QUERIES = 8  # transaction, order, line, assembly orders, items, supplies, the write, commit
+
+
+def _grow(seed, rounds: int = 20) -> None:
+    """The item's history, demand and supply, and other lines' reservations on its entries."""
+    for _ in range(rounds):
+        post_stock(seed.kit, seed.main, 2)
+        post_stock(seed.kit, seed.main, -1)
+        other = seed.line(seed.order(), quantity=1, qty_to_assemble_to_order=Decimal(0))
+        reserve_from_current_line(line=fresh(other), supply_type=SupplyType.ITEM_LEDGER_ENTRY)
+
+
+@pytest.mark.parametrize(
+    ("qato", "ceiling"),
+    # the line with an ATO part also reads its linked order's component availability
+    [(0, RESERVE_QUERIES + GRID_COLUMNS), (7, RESERVE_QUERIES + GRID_COLUMNS + 1)],
+    ids=["stock line", "line with an ATO part"],
+)
+def test_reserve_from_current_line_costs_a_fixed_number_of_queries(
+    seed, user_client, django_assert_max_num_queries, qato, ceiling
+):
+    """Issue 10: Reserve from Current Line answers with the dialog, the FactBox and the row in a fixed
+    number of queries: the same with 1 or 40 entries and 20 more lines reserving from them."""
+    action = "reservation-action"
+    counts = {}
+    for label in ("small", "large"):
+        line = seed.line(seed.order(), quantity=qato + 3, qty_to_assemble_to_order=Decimal(qato))
+        post_stock(seed.kit, seed.main, 3)
+        with CaptureQueriesContext(connection) as run:
+            response = user_client.post(
+                url(action, line, "reserve-from-current-line"), {"supply_type": "ILE"}, **HTMX
+            )
+        assert response.status_code == 200
+        assert Reservation.objects.filter(sales_line=line).on_entries().total() == 3
+        counts[label] = len(run)
+        _grow(seed)
+    assert counts["small"] == counts["large"]
+    ato = min(qato, 1)
+    line = seed.line(seed.order(), quantity=ato + 2, qty_to_assemble_to_order=Decimal(ato))
+    with django_assert_max_num_queries(ceiling):
+        user_client.post(url(action, line, "reserve-from-current-line"), {"supply_type": "ILE"}, **HTMX)
+
+
+def test_reserve_from_current_line_service_queries_do_not_grow(seed, django_assert_max_num_queries):
+    """The operation alone: its locks, one read of the supplies with the line's Reserved Quantity, and
+    one write, however many entries it takes from and whether it adds to a reservation of the line."""
+    _grow(seed)
+    for _ in range(3):
+        post_stock(seed.kit, seed.main, 2)
+    line = fresh(seed.line(seed.order(), quantity=30, qty_to_assemble_to_order=Decimal(0)))
+    first_free = next(s for s in entry_supplies(line) if s.available > 1)
+    reserve_from_supply(  # the line already holds part of an entry: what it takes there adds to it
+        line=line, supply_type=SupplyType.ITEM_LEDGER_ENTRY, supply_pk=first_free.pk, quantity=Decimal(1)
+    )
+    line = fresh(line)
+    with django_assert_max_num_queries(SERVICE_QUERIES + 1):  # + the INSERT beside the UPDATE
+        taken = reserve_from_current_line(line=line, supply_type=SupplyType.ITEM_LEDGER_ENTRY)
+    assert taken > 1  # from several entries
+    assert Reservation.objects.filter(sales_line=line).total() == taken + 1
+    other = fresh(seed.line(seed.order(), quantity=1, qty_to_assemble_to_order=Decimal(0)))
+    post_stock(seed.kit, seed.main, 1)
+    with django_assert_max_num_queries(SERVICE_QUERIES):
+        reserve_from_current_line(line=other, supply_type=SupplyType.ITEM_LEDGER_ENTRY)

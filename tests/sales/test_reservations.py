@@ -12,7 +12,12 @@ from django.utils import timezone
 from assembly.services import create_assembly_order
 from inventory.models import Item, Reservation
 from sales.models import SalesLine
-from sales.services.availability import line_details, projected_availability, use_available_inventory
+from sales.services.availability import (
+    line_details,
+    projected_availability,
+    supply_rows,
+    use_available_inventory,
+)
 from sales.services.lines import save_sales_line
 from sales.services.reservations import (
     MSG_AUTO_INCOMPLETE,
@@ -24,7 +29,6 @@ from sales.services.reservations import (
     cancel_reservations,
     reserve_from_current_line,
     reserve_from_supply,
-    supply_rows,
 )
 from tests.factories import post_stock
 from tests.sales.test_ato_link import assert_link_invariants

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from assembly.models import AssemblyStatus
+from sales.forms import SalesLineForm
 from sales.models import SalesHeader, SalesLine
 from sales.services.orders import release_sales_order, reopen_sales_order
 from tests.factories import PERMISSION_QUERIES, BinFactory, CustomerFactory, ItemFactory, LocationFactory
@@ -263,3 +264,13 @@ def test_release_errors_are_shown(silver, user_client):
     header = silver.order()
     response = user_client.post(reverse("sales:order-release", args=[header.pk]), follow=True)
     assert "There is nothing to release for sales order" in response.content.decode()
+
+
+def test_a_row_form_knows_only_its_own_lines_codes(seed):
+    """The saved item and location a row form needs no lookup for are that form's, never shared."""
+    header = seed.order()
+    line = seed.line(header, quantity=1)
+    form = SalesLineForm(header=header, line=line)
+    assert form.fields["item"].known == {"KIT": line.item}
+    assert SalesLineForm(header=header).fields["item"].known == {}
+    assert SalesLineForm.base_fields["item"].known == {}

@@ -1,5 +1,6 @@
-"""Time the FactBox, the Reservation page, Reserve from Current Line and the order card on a large data
-set, for an ordinary item and for a "hot" item with a long closed history (issue 4, part 6).
+"""Time the FactBox, the Reservation page, Reserve from Current Line, a line edit and the order card on a
+large data set, for an ordinary item and for a "hot" item with a long closed history (issue 4, part 6;
+issue 10, part 4).
 
 Build: items (a tenth of them assemble-to-order, each with a 2-3 component BOM), a long item ledger
 (closed history as inbound/outbound pairs joined by an application entry, then a few open inbound
@@ -7,15 +8,22 @@ entries per item), open sales orders (some lines assembled to order, with their 
 and its binding reservation; some reserved from inventory) and stand-alone assembly orders. The rows
 are written in bulk (COPY on PostgreSQL, executemany elsewhere) inside one transaction, bypassing the
 posting services but keeping every model constraint and invariant (spec 14). Every run uses its own
-prefix (BA<base-36 time>-), since ledger entries are append-only: use a fresh database per size.
+prefix (BA<base-36 time>-, upper case like every code), since ledger entries are append-only: use a
+fresh database per size.
 
 Measure: Django's test Client, logged in (one persistent connection, as with CONN_MAX_AGE > 0), repeats
-each request after warm-ups for the ordinary item and the hot item alternately, and prints the median and
-p95 time, the SQL queries and the time spent in the database per request.
+each request after warm-ups for the ordinary item and the hot item alternately, and prints per operation
+the median and p95 time, the queries and the time spent in the database per request. For the FactBox
+and the dialog it also runs the request's own statements raw right after each request (a bare DB-API
+cursor: no ORM, no template, no middleware) and prints that SQL floor and the ratio to it. The line edit
+is Qty. to Assemble to Order 10 -> 7 on a kit line (one cell, as the grid sends it), which re-syncs its
+linked assembly order; each is put back to 10 untimed. The checks below the table are issue 4's
+(hot/ordinary, fixed queries) and issue 10's targets. For the ratio between two data sizes, run once per
+size in its own database, the first with --save FILE and the second with --compare FILE.
 
     manage.py bench_availability --entries 10000 --hot-entries 2000 --items 500 \\
-        --sales-lines 5000 --assembly-orders 1000
-    manage.py bench_availability                 # 1,000,000 entries: builds in 1-1.5 min on 2 cores
+        --sales-lines 5000 --assembly-orders 1000 --save small.json
+    manage.py bench_availability --compare small.json   # 1,000,000 entries: builds in 1-1.5 min on 2 cores
     manage.py bench_availability --skip-build    # measure again on the latest data set
     manage.py bench_availability --skip-build --operations factbox,dialog --repeat 100
 """
@@ -23,7 +31,9 @@ p95 time, the SQL queries and the time spent in the database per request.
 from __future__ import annotations
 
 import datetime
+import json
 import math
+import os
 import random
 import statistics
 import time
@@ -54,6 +64,7 @@ from inventory.models import (
 )
 from inventory.permissions import SALES_ORDER_PROCESSOR
 from sales.models import Customer, SalesHeader, SalesLine, SalesStatus
+from sales.services.lines import save_sales_line
 
 BENCH_USERNAME = "bench-availability"
 PREFIX = "BA"
@@ -61,6 +72,7 @@ CUSTOMERS = 5
 LINES_PER_ORDER = 10
 CARD_LINES = 100
 TARGET_QUANTITY = 5
+EDIT_QATO, EDITED_QATO = 10, 7  # the line edit: Qty. to Assemble to Order 10 → 7 (and back, untimed)
 OPEN_PER_ITEM = 4  # open inbound entries per stock item: 3 at the main location, 1 at the second
 ENTRIES_PER_OPEN_SET = OPEN_PER_ITEM + 1  # + the outbound entry that partly consumed the first one
 HISTORY_DAYS = 3 * 365
@@ -282,10 +294,10 @@ class Plan:
     @property
     def rows(self) -> int:
         s = self.sizes
-        headers = math.ceil(s.sales_lines / LINES_PER_ORDER) + 4
-        lines = s.sales_lines + 2 * (CARD_LINES + 1)
-        asm_lines = int(s.assembly_orders * 2.5)
-        reservations = self.linked + (s.sales_lines - self.linked) // RESERVE_EVERY
+        headers = math.ceil(s.sales_lines / LINES_PER_ORDER) + 6
+        lines = s.sales_lines + 2 * (CARD_LINES + 2)
+        asm_lines = int(s.assembly_orders * 2.5) + 6
+        reservations = self.linked + (s.sales_lines - self.linked) // RESERVE_EVERY + 2
         return (
             self.entries + self.applications + headers + lines + s.assembly_orders + asm_lines + reservations
         )
@@ -293,12 +305,14 @@ class Plan:
 
 @dataclass
 class Target:
-    """One measured item: its target line (in an order of its own) and its 100-line order."""
+    """One measured item: its target line (in an order of its own), its 100-line order and the line
+    edited (a kit that has the item as a component)."""
 
     label: str
     item: Item
     line: SalesLine
     card: SalesHeader
+    edit_line: SalesLine | None = None  # fully assembled to order (10), edited to 7 (missing in old data)
 
 
 # Tables written with explicit primary keys (their sequences are reset after the build).
@@ -329,7 +343,7 @@ class Builder:
             n = stamp
             while n:
                 n, r = divmod(n, 36)
-                digits = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + digits
+                digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[r] + digits  # codes are upper case
             run = f"{PREFIX}{digits[-6:]}"
             if not Item.objects.filter(no__startswith=f"{run}-").exists():
                 return run
@@ -571,6 +585,15 @@ class Builder:
                 docs.add_line(card, 10000 * n, item, 1, target_day)
             target = docs.add_header(f"{self.run}-TGT-{label}", SalesStatus.OPEN)
             docs.add_line(target, 10000, item, TARGET_QUANTITY, target_day)
+        # The edited lines: per benchmark item, a line of the kit that has it as a component, fully
+        # assembled to order (Qty. to Assemble to Order 10 → 7 re-syncs its assembly order).
+        for label, kit in (("ORD", self.ato[0].pk), ("HOT", self.ato[min(1, plan.n_ato - 1)].pk)):
+            edit = docs.add_header(f"{self.run}-EDIT-{label}", SalesStatus.OPEN)
+            order = docs.add_assembly(kit, EDIT_QATO, EDIT_QATO, target_day, AssemblyStatus.OPEN)
+            line = docs.add_line(
+                edit, 10000, kit, EDIT_QATO, target_day, qato=EDIT_QATO, assembly=order, price=UNIT_PRICE * 5
+            )
+            docs.bind(line, order, kit, EDIT_QATO)
         docs.write()
         self.reservations = docs.reservations
 
@@ -675,7 +698,6 @@ class _Documents:
         )  # fmt: skip
 
 
-# --------------------------------------------------------------------------------------------
 # Measuring
 # --------------------------------------------------------------------------------------------
 
@@ -685,7 +707,10 @@ class Operation:
     name: str
     run: Callable[[Client, Target], object]
     after: Callable[[Client, Target], None] | None = None
-    checks_queries: bool = False
+    checks_queries: bool = False  # issue 4: the number of queries is fixed and at most MAX_QUERIES
+    floor: bool = False  # time the request's own statements raw (the SQL floor)
+    limit_ms: float | None = None  # issue 10's median target
+    limit_queries: int | None = None
 
 
 @dataclass
@@ -695,7 +720,13 @@ class Result:
     ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     sql_ms: list[float] = field(default_factory=list)  # time spent in the database, per request
+    floor_ms: list[float] = field(default_factory=list)  # the request's statements run raw
+    floor_statements: int = 0
     error: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ms)
 
     @property
     def query_text(self) -> str:
@@ -706,16 +737,43 @@ class Result:
 
 
 class SqlTimer:
-    """An execute wrapper adding up the time spent in the database (finer than the query log's ms)."""
+    """An execute wrapper adding up the time spent in the database (finer than the query log's ms) and
+    keeping the statements with their parameters (for the SQL floor)."""
 
-    seconds = 0.0
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.statements: list[tuple[str, object, bool]] = []
+
+    def reset(self) -> None:
+        self.seconds = 0.0
+        self.statements = []
 
     def __call__(self, execute, sql, params, many, context):
+        self.statements.append((sql, params, many))
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
             self.seconds += time.perf_counter() - started
+
+
+def run_raw(statements: list[tuple[str, object, bool]]) -> float:
+    """Execute the statements on a bare DB-API cursor (no Django wrapper, no logging), fetching what they
+    return; the seconds it took. Transaction statements (BEGIN, COMMIT) are not in the list: they are
+    not executed through cursors."""
+    cursor = connection.create_cursor()
+    try:
+        started = time.perf_counter()
+        for sql, params, many in statements:
+            if many:
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
+            if cursor.description is not None:
+                cursor.fetchall()
+        return time.perf_counter() - started
+    finally:
+        cursor.close()
 
 
 HX = {"HX-Request": "true"}
@@ -760,25 +818,53 @@ def _after_reserve(client: Client, target: Target) -> None:
         raise RuntimeError("Cancel Reservation left reservations on the target line")
 
 
+def _set_qato(client: Client, target: Target, qato: int, what: str) -> None:
+    line = target.edit_line
+    url = reverse("sales:line-row", kwargs={"pk": line.header_id, "line_pk": line.pk})
+    response = client.post(url, {f"line-{line.pk}-qty_to_assemble_to_order": str(qato)}, headers=HX)
+    _check(response, what)
+
+
+def _edit(client: Client, target: Target):
+    _set_qato(client, target, EDITED_QATO, "Line edit")
+
+
+def _after_edit(client: Client, target: Target) -> None:
+    line = SalesLine.objects.select_related("assembly_order").get(pk=target.edit_line.pk)
+    if line.qty_to_assemble_to_order != EDITED_QATO or line.assembly_order.quantity != EDITED_QATO:
+        raise RuntimeError(
+            f"Line edit left Qty. to Assemble to Order {line.qty_to_assemble_to_order} and an assembly order "
+            f"of {line.assembly_order.quantity}, expected {EDITED_QATO}"
+        )
+    _set_qato(client, target, EDIT_QATO, "Line edit back")  # untimed: the next repetition starts at 10
+
+
 def _card(client: Client, target: Target):
     response = client.get(reverse("sales:order-card", kwargs={"pk": target.card.pk}))
     _check(response, "Order card")
 
 
+EDIT_NAME = f"Line edit (QATO {EDIT_QATO} → {EDITED_QATO})"
 OPERATIONS = {
-    "factbox": Operation("FactBox", _factbox, checks_queries=True),
-    "dialog": Operation("Reservation dialog", _dialog, checks_queries=True),
-    "reserve": Operation("Reserve from Current Line", _reserve, after=_after_reserve),
+    "factbox": Operation("FactBox", _factbox, checks_queries=True, floor=True, limit_ms=10),
+    "dialog": Operation("Reservation dialog", _dialog, checks_queries=True, floor=True),
+    "reserve": Operation(
+        "Reserve from Current Line", _reserve, after=_after_reserve, limit_ms=30, limit_queries=12
+    ),
+    "edit": Operation(EDIT_NAME, _edit, after=_after_edit, limit_ms=40),
     "card": Operation(f"Order card ({CARD_LINES} lines)", _card),
 }
 MAX_QUERIES = 12
-MAX_RATIO = 1.5
+MAX_RATIO = 1.5  # issue 4: hot / ordinary, for the figures with a fixed number of queries
+FACTBOX_MAX_RATIO = 1.2  # issue 10: FactBox hot / ordinary, and 1M / 10k entries
+MAX_FLOOR_RATIO = 5  # issue 10: FactBox median / its SQL floor
 
 
 class Command(BaseCommand):
     help = (
         "Build a large data set (or reuse the latest with --skip-build) and time the FactBox, the "
-        "Reservation dialog, Reserve from Current Line and the order card for an ordinary and a hot item."
+        "Reservation dialog, Reserve from Current Line, a line edit and the order card for an ordinary "
+        "and a hot item."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -805,6 +891,12 @@ class Command(BaseCommand):
             default=",".join(OPERATIONS),
             help=f"comma-separated subset of {','.join(OPERATIONS)} (all)",
         )
+        parser.add_argument("--save", metavar="FILE", help="write the medians to FILE (JSON), for --compare")
+        parser.add_argument(
+            "--compare",
+            metavar="FILE",
+            help="print each median's ratio to the one saved in FILE by a run on another data size",
+        )
 
     def handle(self, *args, **o) -> None:
         if o["repeat"] < 1 or o["warmup"] < 0:
@@ -815,6 +907,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--operations: choose among {', '.join(OPERATIONS)} (got {unknown or 'none'})."
             )
+        baseline = None
+        if o["compare"]:
+            try:
+                with open(o["compare"], encoding="utf-8") as file:
+                    baseline = json.load(file)
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"--compare: cannot read {o['compare']}: {exc}") from exc
         operations = [OPERATIONS[name] for name in names]
         built = "reused"
         if o["skip_build"]:
@@ -830,8 +929,22 @@ class Command(BaseCommand):
             run = builder.build()
             built = f"built in {builder.seconds:.1f} s"
         targets = self.targets(run)
+        if "edit" in names and any(t.edit_line is None for t in targets):
+            raise CommandError(
+                "This data set has no edited lines (built before them): run without --skip-build."
+            )
         results = self.measure(targets, operations, repeat=o["repeat"], warmup=o["warmup"])
+        entries = ItemLedgerEntry.objects.count()
         self.report(run, built, targets, operations, results, repeat=o["repeat"], warmup=o["warmup"])
+        self.checks(operations, results, entries=entries, baseline=baseline)
+        if o["save"]:
+            saved = {
+                "vendor": connection.vendor,
+                "entries": entries,
+                "medians": {f"{r.operation}|{r.label}": r.median for r in results if not r.error},
+            }
+            with open(o["save"], "w", encoding="utf-8") as file:
+                json.dump(saved, file, indent=1)
         failed = [r for r in results if r.error]
         if failed:
             raise CommandError(f"{len(failed)} measurement(s) failed: see the table above.")
@@ -855,8 +968,17 @@ class Command(BaseCommand):
             # A run interrupted between a reserve and its cancel leaves reservations: start clean.
             Reservation.objects.filter(sales_line=line, binding=False).delete()
             card = SalesHeader.objects.get(no=f"{run}-CARD-{code}")
-            targets.append(Target(label=label, item=line.item, line=line, card=card))
+            edit = SalesLine.objects.filter(header__no=f"{run}-EDIT-{code}").first()
+            targets.append(Target(label=label, item=line.item, line=line, card=card, edit_line=edit))
+        self.restore_edits(targets)
         return targets
+
+    def restore_edits(self, targets: list[Target]) -> None:
+        """A run interrupted between an edit and its undo leaves Qty. to Assemble to Order at 7."""
+        for target in targets:
+            line = target.edit_line
+            if line is not None and SalesLine.objects.get(pk=line.pk).qty_to_assemble_to_order != EDIT_QATO:
+                save_sales_line(header=line.header, line=line, values={"qty_to_assemble_to_order": EDIT_QATO})
 
     def bench_user(self):
         user, created = get_user_model().objects.get_or_create(username=BENCH_USERNAME)
@@ -879,6 +1001,7 @@ class Command(BaseCommand):
         with override_settings(ALLOWED_HOSTS=hosts):
             for op in operations:
                 by_label = {t.label: Result(op.name, t.label) for t in targets}
+                statements: dict[str, list] = {}
                 self.stdout.write(f"Measuring {op.name} ...")
                 for n in range(warmup + repeat):
                     for target in targets:  # alternate, so both see the same machine noise
@@ -888,7 +1011,7 @@ class Command(BaseCommand):
                         try:
                             # The log is a bounded deque: once full, CaptureQueriesContext counts 0.
                             connection.queries_log.clear()
-                            sql_timer.seconds = 0.0
+                            sql_timer.reset()
                             with (
                                 CaptureQueriesContext(connection) as captured,
                                 connection.execute_wrapper(sql_timer),
@@ -896,8 +1019,12 @@ class Command(BaseCommand):
                                 started = time.perf_counter()
                                 op.run(client, target)
                                 elapsed = time.perf_counter() - started
+                            statements[target.label] = sql_timer.statements
                             if op.after:
                                 op.after(client, target)
+                            if op.floor and n >= warmup:  # the same statements, raw, right after
+                                result.floor_ms.append(run_raw(statements[target.label]) * 1000)
+                                result.floor_statements = len(statements[target.label])
                         except Exception as exc:
                             result.error = f"{type(exc).__name__}: {exc}"[:300]
                             self.stderr.write(f"  {op.name} ({target.label}) failed: {result.error}")
@@ -952,34 +1079,75 @@ class Command(BaseCommand):
         out.write(f"database   {version} ({where})")
         out.write(self.sizes_present(targets))
         out.write(f"run        {run}- ({built}); {repeat} timed requests after {warmup} warm-ups each")
-        out.write("           SQL ms = median time in the database per request (included in the median ms)")
+        out.write(f"machine    load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
+        out.write("           SQL ms = median time in the database per request (included in the median ms);")
+        out.write("           floor ms = median time of the request's own statements run raw right after it")
         out.write("")
         out.write(
-            f"{'operation':<28} {'item':<9} {'median ms':>10} {'p95 ms':>9} {'queries':>8} {'SQL ms':>8}"
+            f"{'operation':<28} {'item':<9} {'median ms':>10} {'p95 ms':>9} {'queries':>8} {'SQL ms':>8} "
+            f"{'floor ms':>9} {'x floor':>8}"
         )
-        out.write("-" * 77)
+        out.write("-" * 96)
         for r in results:
             if r.error:
                 out.write(f"{r.operation:<28} {r.label:<9} FAILED: {r.error}")
                 continue
+            floor = statistics.median(r.floor_ms) if r.floor_ms else None
             out.write(
-                f"{r.operation:<28} {r.label:<9} {statistics.median(r.ms):>10.1f} "
-                f"{nearest_rank(r.ms, 0.95):>9.1f} {r.query_text:>8} {statistics.median(r.sql_ms):>8.1f}"
+                f"{r.operation:<28} {r.label:<9} {r.median:>10.1f} "
+                f"{nearest_rank(r.ms, 0.95):>9.1f} {r.query_text:>8} {statistics.median(r.sql_ms):>8.1f} "
+                + (f"{floor:>9.2f} {r.median / floor:>8.1f}" if floor else f"{'-':>9} {'-':>8}")
             )
+
+    def checks(self, operations, results: list[Result], *, entries: int, baseline: dict | None) -> None:
+        out = self.stdout
         out.write("")
-        out.write("checks (issue 4; the 10,000 vs 1,000,000 ratio needs two runs):")
+        out.write("checks (issue 4: hot/ordinary and fixed queries; issue 10: the targets below)")
+        ok = {True: "met", False: "MISSED"}
         for op in operations:
             rows = {r.label: r for r in results if r.operation == op.name and not r.error}
-            if len(rows) < 2:
+            if not rows:
                 continue
-            ratio = statistics.median(rows["hot"].ms) / statistics.median(rows["ordinary"].ms)
-            text = f"  {op.name:<28} hot/ordinary median {ratio:.2f}"
-            if op.checks_queries:
-                counts = set(rows["hot"].queries) | set(rows["ordinary"].queries)
+            parts = []
+            if len(rows) == 2:
+                ratio = rows["hot"].median / rows["ordinary"].median
+                limit = FACTBOX_MAX_RATIO if op.name == "FactBox" else MAX_RATIO
+                parts.append(f"hot/ordinary {ratio:.2f} (≤ {limit}): {ok[ratio <= limit]}")
+            if op.checks_queries or op.limit_queries:
+                counts = sorted({q for r in rows.values() for q in r.queries})
                 fixed = len(counts) == 1
-                ok = fixed and max(counts) <= MAX_QUERIES and ratio <= MAX_RATIO
-                text += (
-                    f" (≤ {MAX_RATIO}), queries {'fixed' if fixed else 'VARY'} "
-                    f"{'/'.join(map(str, sorted(counts)))} (≤ {MAX_QUERIES}): {'met' if ok else 'MISSED'}"
+                limit = op.limit_queries or MAX_QUERIES
+                parts.append(
+                    f"queries {'fixed' if fixed else 'VARY'} {'/'.join(map(str, counts))} (≤ {limit}): "
+                    f"{ok[(fixed or not op.checks_queries) and counts[-1] <= limit]}"
                 )
+            if op.limit_ms:
+                worst = max(r.median for r in rows.values())
+                parts.append(f"median {worst:.1f} ms (≤ {op.limit_ms:g}): {ok[worst <= op.limit_ms]}")
+            if op.name == "FactBox":
+                ratios = [r.median / statistics.median(r.floor_ms) for r in rows.values() if r.floor_ms]
+                if ratios:
+                    parts.append(
+                        f"× SQL floor {max(ratios):.1f} (≤ {MAX_FLOOR_RATIO}): {ok[max(ratios) <= MAX_FLOOR_RATIO]}"
+                    )
+            out.write(f"  {op.name:<28} " + "; ".join(parts))
+        if baseline is None:
+            out.write("  size ratio: run again on another data size with --compare FILE (of --save FILE)")
+            return
+        if baseline.get("vendor") != connection.vendor:
+            out.write(
+                f"  size ratio: {baseline.get('vendor')} baseline, {connection.vendor} now: not compared"
+            )
+            return
+        out.write(
+            f"  size ratio: this run ({entries:,} entries) / the saved one ({baseline['entries']:,} entries)"
+        )
+        for r in results:
+            before = baseline["medians"].get(f"{r.operation}|{r.label}")
+            if r.error or not before:
+                continue
+            ratio = r.median / before
+            text = f"    {r.operation:<28} {r.label:<9} {ratio:.2f}"
+            if r.operation == "FactBox":
+                text += f" (≤ {FACTBOX_MAX_RATIO}): {ok[ratio <= FACTBOX_MAX_RATIO]}"
             out.write(text)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -37,6 +38,30 @@ MSG_CSRF = "This page has expired (its security token is no longer valid). Reloa
 MSG_NEEDS = "It needs “{permissions}”, which comes with the {roles} role; ask your administrator for it."
 MSG_NEEDS_NO_ROLE = "It needs “{permissions}”; ask your administrator for it."
 FORBIDDEN_STATUS = 403
+
+
+class RoleBackend(ModelBackend):
+    """Django's ModelBackend, loading a user's permissions (its own and its groups') in one query
+    instead of two: every acting view and most pages ask (`requires`, the pages' `perms`), and Reserve
+    from Current Line, which a user clicks line after line, has a budget of 12 queries (issue 10).
+    The answer is the same set, kept on the user object for the request, as ModelBackend keeps it."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            found = Permission.objects.all()
+            if not user_obj.is_superuser:
+                own = Permission.user_set.through.objects.filter(user_id=user_obj.pk)
+                grouped = Permission.group_set.through.objects.filter(group__user=user_obj.pk)
+                found = found.filter(
+                    Q(pk__in=own.values("permission_id")) | Q(pk__in=grouped.values("permission_id"))
+                )
+            user_obj._perm_cache = {
+                f"{app_label}.{codename}"
+                for app_label, codename in found.values_list("content_type__app_label", "codename")
+            }
+        return user_obj._perm_cache
 
 
 def requires(*perms: str, methods: tuple[str, ...] | None = None) -> Callable:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 
 
@@ -9,6 +10,7 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
 
     def ready(self) -> None:
+        from .line_rows import remember_choice_at_login
         from .models import SalesLine
         from .signals import create_linked_assembly_order_on_save
 
@@ -17,3 +19,4 @@ class SalesConfig(AppConfig):
             sender=SalesLine,
             dispatch_uid="sales.create_linked_assembly_order_on_save",
         )
+        user_logged_in.connect(remember_choice_at_login, dispatch_uid="sales.remember_choice_at_login")

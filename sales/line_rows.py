@@ -171,24 +171,44 @@ def default_hidden(header: SalesHeader) -> frozenset[str]:
     return frozenset({"qty_to_invoice", "quantity_invoiced"}) if header.is_open else frozenset()
 
 
-def hidden_columns(user, header: SalesHeader) -> frozenset[str]:
+SESSION_KEY = f"column-choice:{GRID}"
+
+
+def _choice(request) -> dict[str, list[str]]:
+    """The user's "Choose columns", {"shown": [...], "hidden": [...]} ({} before any choice): from the
+    session, where login puts it (`remember_choice_at_login`) and `choose_columns` keeps it current, so
+    a page or a row answer reads no table for it; a session from before that reads it once."""
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY in session:
+        return session[SESSION_KEY]
+    user = request.user
+    choice = ColumnChoice.objects.filter(user=user, grid=GRID).first() if user.is_authenticated else None
+    return {"shown": choice.shown, "hidden": choice.hidden} if choice is not None else {}
+
+
+def hidden_columns(request, header: SalesHeader) -> frozenset[str]:
     """The columns hidden on this order's grid: the defaults, changed by what the user chose ("Choose
     columns", remembered per user)."""
-    hidden = set(default_hidden(header))
-    choice = ColumnChoice.objects.filter(user=user, grid=GRID).first() if user.is_authenticated else None
-    if choice is not None:
-        hidden = (hidden - set(choice.shown)) | set(choice.hidden)
+    choice = _choice(request)
+    hidden = (set(default_hidden(header)) - set(choice.get("shown", ()))) | set(choice.get("hidden", ()))
     return frozenset(hidden & {c.key for c in HIDEABLE})
 
 
-def choose_columns(user, shown: set[str]) -> None:
-    """Remember the user's choice: the hideable columns in `shown` are shown, the others hidden."""
+def choose_columns(request, shown: set[str]) -> None:
+    """Remember the user's choice: the hideable columns in `shown` are shown, the others hidden. Kept
+    per user (every later session starts with it) and in this session; another session the user has
+    open at the same time sees it from its next login."""
     keys = [c.key for c in HIDEABLE]
-    ColumnChoice.objects.update_or_create(
-        user=user,
-        grid=GRID,
-        defaults={"shown": [k for k in keys if k in shown], "hidden": [k for k in keys if k not in shown]},
-    )
+    choice = {"shown": [k for k in keys if k in shown], "hidden": [k for k in keys if k not in shown]}
+    ColumnChoice.objects.update_or_create(user=request.user, grid=GRID, defaults=choice)
+    request.session[SESSION_KEY] = choice
+
+
+def remember_choice_at_login(sender, request, user, **kwargs) -> None:
+    """`user_logged_in`: put the user's "Choose columns" in the new session (login saves it anyway)."""
+    if request is not None and hasattr(request, "session"):
+        choice = ColumnChoice.objects.filter(user=user, grid=GRID).first()
+        request.session[SESSION_KEY] = {"shown": choice.shown, "hidden": choice.hidden} if choice else {}
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def _rows(header: SalesHeader, lines, availability: dict | None = None) -> list[
 
 def _row_html(request: HttpRequest, header: SalesHeader, row: dict[str, Any], *, oob: bool = False) -> str:
     """One row on its own (a save's answer, an out-of-band refresh)."""
-    return LineRows(request, header, [row["line"]], hidden=hidden_columns(request.user, header)).render(
+    return LineRows(request, header, [row["line"]], hidden=hidden_columns(request, header)).render(
         row, oob=oob
     )
 
@@ -130,7 +130,7 @@ def _card_context(
     availability = availability_of(line.assembly_order for line in lines if line.assembly_order_id)
     selected = request.GET.get("line")
     selected_line = next((line for line in lines if str(line.pk) == selected), lines[0] if lines else None)
-    grid = LineRows(request, header, lines, hidden=hidden_columns(request.user, header))
+    grid = LineRows(request, header, lines, hidden=hidden_columns(request, header))
     rows = [
         grid.render(row, selected=selected_line is not None and row["line"].pk == selected_line.pk)
         for row in _rows(header, lines, availability)
@@ -724,5 +724,5 @@ def order_columns(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose columns: the lines grid's hideable columns the user wants, remembered for every order."""
     header = _get_header(pk)
     keys = {c.key for c in HIDEABLE}
-    choose_columns(request.user, {key for key in request.POST.getlist("show") if key in keys})
+    choose_columns(request, {key for key in request.POST.getlist("show") if key in keys})
     return redirect(header)

@@ -21,9 +21,10 @@ from inventory.services.posting import EntryToPost, post_item_entries
 from sales.models import Customer
 
 PASSWORD = "correct-horse-battery"
-# A request by a user with roles loads its permissions once (ModelBackend: the user's own and its
-# groups'), for the view's check and the page's `perms` (R-ROLE-1); a superuser needs no query.
-PERMISSION_QUERIES = 2
+# A request by a user with roles loads its permissions once, in one query (inventory.permissions.
+# RoleBackend: the user's own and its groups'), for the view's check and the page's `perms` (R-ROLE-1);
+# a superuser needs no query.
+PERMISSION_QUERIES = 1
 
 
 def role_groups(names: Iterable[str]) -> list[Group]:

@@ -122,6 +122,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # R-ROLE-1: a failed CSRF check of an htmx request says so in the page (inventory.permissions).
 CSRF_FAILURE_VIEW = "inventory.permissions.csrf_failure"
 
+# Django's permission checks, with a user's permissions loaded in one query (inventory.permissions).
+AUTHENTICATION_BACKENDS = ["inventory.permissions.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

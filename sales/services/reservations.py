@@ -207,12 +207,20 @@ def reserved_from_stock(line: SalesLine, on_entries: Decimal) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _locked_line(line: SalesLine) -> SalesLine:
+def _locked_line(line: SalesLine, *, supply_type: str = "") -> SalesLine:
     """Lock, in the one lock order, the order, the line, its linked assembly order with every assembly
-    order it may reserve from, and its item; re-read the line (see the module doc)."""
+    order it may reserve from, and its item; re-read the line (see the module doc).
+
+    An action on the item ledger entries alone (`supply_type` ILE) locks only the linked order, if any:
+    it reads no other order's Remaining Quantity, and the entries it judges are under the item's lock.
+    Another order's reservation of this line can only go away meanwhile (deleted with its order), and
+    then the action reserves less than it might, never more than the line needs."""
     header = lock_order(line.header)
     line = lock_line(header, line.pk)
-    orders = lock_reservable_orders(line)  # the linked order and those `_assembly_receipts` reads
+    if supply_type == SupplyType.ITEM_LEDGER_ENTRY:
+        orders = lock_assembly_orders([line.assembly_order_id])  # no statement for a stock line
+    else:
+        orders = lock_reservable_orders(line)  # the linked order and those `_assembly_receipts` reads
     line.assembly_order = orders.get(line.assembly_order_id)
     lock_items([line.item_id])
     if header.is_completed:
@@ -267,7 +275,7 @@ def _take(line: SalesLine, candidates: list[Supply], wanted: Decimal) -> Decimal
 @operation()
 def reserve_from_current_line(*, line: SalesLine, supply_type: str) -> Decimal:
     """R-RES-3: reserve min(Unreserved, available on the supply row), oldest supply first."""
-    line = _locked_line(line)
+    line = _locked_line(line, supply_type=supply_type)
     candidates, reserved = _supplies(line, supply_type)  # read after the locks, as one statement
     wanted = max(line.outstanding_quantity - reserved, ZERO)
     if wanted <= 0:
@@ -312,7 +320,7 @@ def auto_reserve(*, line: SalesLine) -> AutoReserveResult:
 @operation()
 def cancel_reservations(*, line: SalesLine, supply_type: str) -> Decimal:
     """R-RES-5: cancel this line's reservations on the supply type; never the binding."""
-    line = _locked_line(line)
+    line = _locked_line(line, supply_type=supply_type)
     field = "item_ledger_entry" if supply_type == SupplyType.ITEM_LEDGER_ENTRY else "assembly_order"
     reservations = Reservation.objects.filter(sales_line=line, binding=False, **{f"{field}__isnull": False})
     cancelled = reservations.total()
@@ -325,7 +333,7 @@ def cancel_reservations(*, line: SalesLine, supply_type: str) -> Decimal:
 @operation()
 def reserve_from_supply(*, line: SalesLine, supply_type: str, supply_pk: int, quantity: Decimal) -> Decimal:
     """Available to Reserve: reserve a chosen quantity from one chosen entry or assembly order."""
-    line = _locked_line(line)
+    line = _locked_line(line, supply_type=supply_type)
     if quantity <= 0:
         raise ValidationError({"quantity": MSG_QUANTITY_POSITIVE})
     wanted = unreserved_quantity(line)

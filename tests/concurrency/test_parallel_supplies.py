@@ -80,7 +80,9 @@ def test_i_1_negative_adjustment_racing_reserve_from_current_line_never_over_res
         assert reserved in (4, 10), outcomes
         Reservation.objects.filter(sales_line=line).delete()
         SalesLine.objects.filter(pk=line.pk).update(quantity=0, qty_to_ship=0, qty_to_invoice=0)
-        left = sum(ItemLedgerEntry.objects.filter(item=seed.kit).open().values_list("remaining_quantity", flat=True))
+        left = sum(
+            ItemLedgerEntry.objects.filter(item=seed.kit).open().values_list("remaining_quantity", flat=True)
+        )
         if left:  # every round starts from no stock (a refused adjustment left 10 behind)
             post_stock(seed.kit, seed.main, -left)
     assert_reservation_invariants()

@@ -28,9 +28,11 @@ def test_builds_a_consistent_data_set_and_measures_every_operation():
     report = out.getvalue()
 
     operations = ("FactBox", "Reservation dialog", "Reserve from Current Line", "Line edit (QATO 10 → 7)")
-    for operation in (*operations, "Order card (100 lines)"):
+    cards = ("Order card (10 lines)", "Order card (100 lines)", "Order card (500 lines)")
+    for operation in (*operations, *cards):
         assert f"{operation} " in report
     assert "FAILED" not in report
+    assert "500/10 lines" in report  # issue 10: the card's ratio is checked
     assert "× SQL floor" in report  # issue 10: the FactBox against its own statements run raw
     assert ItemLedgerEntry.objects.count() == pytest.approx(300, abs=5)
     assert ItemLedgerEntry.objects.filter(item__no__endswith="-HOT").count() == pytest.approx(120, abs=2)

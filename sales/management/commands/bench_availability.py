@@ -70,7 +70,10 @@ BENCH_USERNAME = "bench-availability"
 PREFIX = "BA"
 CUSTOMERS = 5
 LINES_PER_ORDER = 10
-CARD_LINES = 100
+CARD_SIZES = (10, 100, 500)  # issue 10: the order card at 10, 100 and 500 lines
+CARD_KIT_EVERY = 5  # every 5th card line is a kit assembled to order, with its linked assembly order
+CARD_MAX_MS = 300  # issue 10: the 500-line card
+CARD_MAX_RATIO = 8  # issue 10: the 500-line card / the 10-line card
 TARGET_QUANTITY = 5
 EDIT_QATO, EDITED_QATO = 10, 7  # the line edit: Qty. to Assemble to Order 10 → 7 (and back, untimed)
 OPEN_PER_ITEM = 4  # open inbound entries per stock item: 3 at the main location, 1 at the second
@@ -295,7 +298,7 @@ class Plan:
     def rows(self) -> int:
         s = self.sizes
         headers = math.ceil(s.sales_lines / LINES_PER_ORDER) + 6
-        lines = s.sales_lines + 2 * (CARD_LINES + 2)
+        lines = s.sales_lines + 2 * (sum(CARD_SIZES) + 2)
         asm_lines = int(s.assembly_orders * 2.5) + 6
         reservations = self.linked + (s.sales_lines - self.linked) // RESERVE_EVERY + 2
         return (
@@ -305,13 +308,13 @@ class Plan:
 
 @dataclass
 class Target:
-    """One measured item: its target line (in an order of its own), its 100-line order and the line
-    edited (a kit that has the item as a component)."""
+    """One measured item: its target line (in an order of its own), its orders of 10, 100 and 500 lines
+    (by size) and the line edited (a kit that has the item as a component)."""
 
     label: str
     item: Item
     line: SalesLine
-    card: SalesHeader
+    cards: dict[int, SalesHeader]
     edit_line: SalesLine | None = None  # fully assembled to order (10), edited to 7 (missing in old data)
 
 
@@ -577,12 +580,22 @@ class Builder:
             due = self.today + datetime.timedelta(days=rng.randint(-5, HORIZON_DAYS))
             status = AssemblyStatus.OPEN if rng.random() < 0.7 else AssemblyStatus.RELEASED
             docs.add_assembly(kit, q, rng.choice((0, q)), due, status)
-        # The measured documents: per benchmark item, a 100-line order and a one-line target order.
+        # The measured documents: per benchmark item, orders of 10, 100 and 500 lines (the item, and every
+        # 5th line a kit assembled to order with its linked assembly order) and a one-line target order.
         target_day = self.today + datetime.timedelta(days=TARGET_SHIPMENT_DAYS)
         for label, item in (("ORD", self.stock[0].pk), ("HOT", self.stock[1].pk)):
-            card = docs.add_header(f"{self.run}-CARD-{label}", SalesStatus.OPEN)
-            for n in range(1, CARD_LINES + 1):
-                docs.add_line(card, 10000 * n, item, 1, target_day)
+            for size in CARD_SIZES:
+                card = docs.add_header(f"{self.run}-CARD{size}-{label}", SalesStatus.OPEN)
+                for n in range(1, size + 1):
+                    if n % CARD_KIT_EVERY:
+                        docs.add_line(card, 10000 * n, item, 1, target_day)
+                        continue
+                    kit = self.ato[n % plan.n_ato].pk
+                    order = docs.add_assembly(kit, 1, 1, target_day, AssemblyStatus.OPEN)
+                    line = docs.add_line(
+                        card, 10000 * n, kit, 1, target_day, qato=1, assembly=order, price=UNIT_PRICE * 5
+                    )
+                    docs.bind(line, order, kit, 1)
             target = docs.add_header(f"{self.run}-TGT-{label}", SalesStatus.OPEN)
             docs.add_line(target, 10000, item, TARGET_QUANTITY, target_day)
         # The edited lines: per benchmark item, a line of the kit that has it as a component, fully
@@ -839,9 +852,12 @@ def _after_edit(client: Client, target: Target) -> None:
     _set_qato(client, target, EDIT_QATO, "Line edit back")  # untimed: the next repetition starts at 10
 
 
-def _card(client: Client, target: Target):
-    response = client.get(reverse("sales:order-card", kwargs={"pk": target.card.pk}))
-    _check(response, "Order card")
+def _card(size: int) -> Callable[[Client, Target], None]:
+    def run(client: Client, target: Target) -> None:
+        response = client.get(reverse("sales:order-card", kwargs={"pk": target.cards[size].pk}))
+        _check(response, f"Order card ({size} lines)")
+
+    return run
 
 
 EDIT_NAME = f"Line edit (QATO {EDIT_QATO} → {EDITED_QATO})"
@@ -852,8 +868,12 @@ OPERATIONS = {
         "Reserve from Current Line", _reserve, after=_after_reserve, limit_ms=30, limit_queries=12
     ),
     "edit": Operation(EDIT_NAME, _edit, after=_after_edit, limit_ms=40),
-    "card": Operation(f"Order card ({CARD_LINES} lines)", _card),
+    **{
+        f"card{size}": Operation(f"Order card ({size} lines)", _card(size), checks_queries=True)
+        for size in CARD_SIZES
+    },
 }
+CARD_NAME = "Order card ({} lines)"
 MAX_QUERIES = 12
 MAX_RATIO = 1.5  # issue 4: hot / ordinary, for the figures with a fixed number of queries
 FACTBOX_MAX_RATIO = 1.2  # issue 10: FactBox hot / ordinary, and 1M / 10k entries
@@ -933,6 +953,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "This data set has no edited lines (built before them): run without --skip-build."
             )
+        if any(name.startswith("card") for name in names) and any(
+            len(t.cards) < len(CARD_SIZES) for t in targets
+        ):
+            raise CommandError(
+                "This data set has no orders of 10, 100 and 500 lines (built before them): run without "
+                "--skip-build."
+            )
         results = self.measure(targets, operations, repeat=o["repeat"], warmup=o["warmup"])
         entries = ItemLedgerEntry.objects.count()
         self.report(run, built, targets, operations, results, repeat=o["repeat"], warmup=o["warmup"])
@@ -967,9 +994,13 @@ class Command(BaseCommand):
             line = SalesLine.objects.select_related("header", "item").get(header__no=f"{run}-TGT-{code}")
             # A run interrupted between a reserve and its cancel leaves reservations: start clean.
             Reservation.objects.filter(sales_line=line, binding=False).delete()
-            card = SalesHeader.objects.get(no=f"{run}-CARD-{code}")
+            cards = {
+                size: header
+                for size in CARD_SIZES
+                if (header := SalesHeader.objects.filter(no=f"{run}-CARD{size}-{code}").first())
+            }
             edit = SalesLine.objects.filter(header__no=f"{run}-EDIT-{code}").first()
-            targets.append(Target(label=label, item=line.item, line=line, card=card, edit_line=edit))
+            targets.append(Target(label=label, item=line.item, line=line, cards=cards, edit_line=edit))
         self.restore_edits(targets)
         return targets
 
@@ -1129,6 +1160,20 @@ class Command(BaseCommand):
                 if ratios:
                     parts.append(
                         f"× SQL floor {max(ratios):.1f} (≤ {MAX_FLOOR_RATIO}): {ok[max(ratios) <= MAX_FLOOR_RATIO]}"
+                    )
+            if op.name == CARD_NAME.format(CARD_SIZES[-1]):
+                worst = max(r.median for r in rows.values())
+                parts.append(f"median {worst:.1f} ms (< {CARD_MAX_MS}): {ok[worst < CARD_MAX_MS]}")
+                small = {
+                    r.label: r
+                    for r in results
+                    if r.operation == CARD_NAME.format(CARD_SIZES[0]) and not r.error
+                }
+                if small.keys() == rows.keys():
+                    ratio = max(rows[k].median / small[k].median for k in rows)
+                    parts.append(
+                        f"{CARD_SIZES[-1]}/{CARD_SIZES[0]} lines {ratio:.1f} (< {CARD_MAX_RATIO}): "
+                        f"{ok[ratio < CARD_MAX_RATIO]}"
                     )
             out.write(f"  {op.name:<28} " + "; ".join(parts))
         if baseline is None:

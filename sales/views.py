@@ -40,6 +40,7 @@ from .services import reservations as engine
 from .services.availability import (
     RESERVED_QUANTITY,
     Figures,
+    auto_reserve_refusal,
     drilldown_rows,
     factbox,
     line_figures,
@@ -628,6 +629,7 @@ def _reservation_context(
 ) -> dict[str, Any]:
     figures = figures or line_figures(line)
     reserved = figures[RESERVED_QUANTITY]
+    rows = supply_rows(line, figures=figures)
     context: dict[str, Any] = {
         "title": f"Reservation · {line.item.no}",
         "header": line.header,
@@ -635,7 +637,8 @@ def _reservation_context(
         "quantity_to_reserve": line.outstanding_quantity,
         "reserved": reserved,
         "unreserved": max(line.outstanding_quantity - reserved, ZERO),
-        "rows": supply_rows(line, figures=figures),
+        "rows": rows,
+        "auto_reserve_refusal": auto_reserve_refusal(rows),  # an action that can do nothing is disabled
         "show": show,
         "supply_type": supply_type,
         "can_reserve": not line.reserves_never,

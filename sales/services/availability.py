@@ -32,7 +32,16 @@ from inventory.prepared import Param, PreparedQuery
 
 from ..models import OUTSTANDING, SalesLine
 from .lines import save_sales_line
-from .reservations import SupplyType, _locked_line, _take, entry_supplies, reserved_from_stock
+from .reservations import (
+    MSG_FULLY_RESERVED,
+    MSG_NOTHING_AVAILABLE,
+    MSG_NOTHING_TO_CANCEL,
+    SupplyType,
+    _locked_line,
+    _take,
+    entry_supplies,
+    reserved_from_stock,
+)
 
 MSG_NOTHING_TO_USE = "There is no inventory available to use for this line."
 MSG_USE_AVAILABLE_DONE = "{qty} taken from inventory: Qty. to Assemble to Order is now {qato}."
@@ -226,6 +235,8 @@ LINE_RESERVED = "m:L"  # this line's reservations of the item at the location: t
 LINE_ON_ENTRIES = "m:LE"
 RESERVED_QUANTITY = "l:"  # R-RES-2: every reservation of the line (the Reservation page, the row)
 ORDERS_LINE_RESERVED = "l:R"  # on the scheduled receipts, by this line (the page's row)
+LINE_RESERVED_ON_ENTRIES = "l:E"  # every reservation of the line on an item ledger entry
+LINE_BINDING = "l:B"  # the line's binding reservation on its linked assembly order (Cancel keeps it)
 ORDERS_RESERVED = "o:"  # on the scheduled receipts, by any demand (the page's row)
 
 
@@ -274,7 +285,14 @@ def _figures_query():
             on_receipts,
             demand,
         ),
-        _total(Reservation.objects.filter(mine[0]), "l:", "quantity", on_receipts),
+        _total(
+            Reservation.objects.filter(mine[0]),
+            "l:",
+            "quantity",
+            on_receipts,
+            (~Q(item_ledger_entry=None), "E"),
+            (Q(binding=True), "B"),
+        ),
         _total(Reservation.objects.filter(on_receipts[0]), "o:"),
         all=True,
     )
@@ -372,34 +390,54 @@ def line_details(
 
 @dataclass(frozen=True)
 class SupplyRow:
-    """A row of the Reservation page (spec 9): one per supply type."""
+    """A row of the Reservation page (spec 9): one per supply type, with why each of its actions can do
+    nothing, if it cannot (the page disables the action and gives the reason as its tooltip)."""
 
     supply_type: str
     label: str
     total_quantity: Decimal
     total_reserved_quantity: Decimal
     current_reserved_quantity: Decimal
+    cancellable_quantity: Decimal  # this line's reservations that Cancel removes (never the binding)
+    unreserved_quantity: Decimal  # the line's
 
     @property
     def total_available_quantity(self) -> Decimal:
         return max(self.total_quantity - self.total_reserved_quantity, ZERO)
 
+    @property
+    def reserve_refusal(self) -> str:
+        """Why Reserve from Current Line would reserve nothing ("" if it may reserve). The sums are the
+        engine's own supplies' (each supply's free quantity is never negative, I-2), so a row never
+        says "nothing available" where the engine would find something."""
+        if self.unreserved_quantity <= 0:
+            return MSG_FULLY_RESERVED
+        return MSG_NOTHING_AVAILABLE if self.total_available_quantity <= 0 else ""
+
+    @property
+    def cancel_refusal(self) -> str:
+        return MSG_NOTHING_TO_CANCEL if self.cancellable_quantity <= 0 else ""
+
 
 def supply_rows(line: SalesLine, *, figures: Figures | None = None) -> list[SupplyRow]:
     """The Reservation page's rows: totals per supply type (from the line's `FIGURES`)."""
     figures = figures or line_figures(line)
+    on_entries = figures[LINE_RESERVED_ON_ENTRIES]
     totals = {
         SupplyType.ITEM_LEDGER_ENTRY: (
             figures.timeline.inventory,
             figures[RESERVED_INVENTORY],
             figures[LINE_ON_ENTRIES],
+            on_entries,
         ),
         SupplyType.ASSEMBLY_ORDER: (
             figures.timeline.receipts_upto(figures.date),
             figures[ORDERS_RESERVED],
             figures[ORDERS_LINE_RESERVED],
+            figures[RESERVED_QUANTITY] - on_entries - figures[LINE_BINDING],
         ),
     }
+    unreserved = max(line.outstanding_quantity - figures[RESERVED_QUANTITY], ZERO)
     return [
         SupplyRow(
             supply_type=supply_type,
@@ -407,9 +445,18 @@ def supply_rows(line: SalesLine, *, figures: Figures | None = None) -> list[Supp
             total_quantity=total,
             total_reserved_quantity=reserved,
             current_reserved_quantity=current,
+            cancellable_quantity=cancellable,
+            unreserved_quantity=unreserved,
         )
-        for supply_type, (total, reserved, current) in totals.items()
+        for supply_type, (total, reserved, current, cancellable) in totals.items()
     ]
+
+
+def auto_reserve_refusal(rows: list[SupplyRow]) -> str:
+    """Why Auto Reserve would reserve nothing ("" if it may): fully reserved, or nothing free on any
+    supply the line may reserve from (the rows' sums, as for `SupplyRow.reserve_refusal`)."""
+    refusals = {row.reserve_refusal for row in rows}
+    return refusals.pop() if len(refusals) == 1 else ""
 
 
 # --- X-1 ------------------------------------------------------------------------------------

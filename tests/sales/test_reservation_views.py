@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,10 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assembly.services import create_assembly_order
 from inventory.models import Reservation
 from sales.models import SalesLine
 from sales.services.lines import save_sales_line
 from sales.services.reservations import (
+    MSG_FULLY_RESERVED,
+    MSG_NOTHING_AVAILABLE,
+    MSG_NOTHING_TO_CANCEL,
     SupplyType,
     entry_supplies,
     reserve_from_current_line,
@@ -20,6 +25,7 @@ from sales.services.reservations import (
 )
 from tests.factories import PERMISSION_QUERIES, ItemFactory, post_stock
 from tests.sales.test_reservations import fresh
+from tests.test_fuzz import changed, snapshot
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -269,3 +275,88 @@ def test_reserve_from_current_line_service_queries_do_not_grow(seed, django_asse
     post_stock(seed.kit, seed.main, 1)
     with django_assert_max_num_queries(SERVICE_QUERIES):
         reserve_from_current_line(line=other, supply_type=SupplyType.ITEM_LEDGER_ENTRY)
+
+
+# --- issue 10: an action that can do nothing is disabled, with the reason as its tooltip -------------
+
+
+def _actions(html: str) -> dict[tuple[str, str], str]:
+    """The dialog's buttons: (supply type or "" for the toolbar, caption) -> refusal ("" if enabled)."""
+    found = {}
+    parts = html.split('<tr data-supply="')
+    for supply, chunk in [("", parts[0]), *((p[:3], p) for p in parts[1:])]:
+        for match in re.finditer(
+            r'<button type="submit"( disabled title="([^"]*)"[^>]*)?>([^<]+)</button>', chunk
+        ):
+            found[(supply, match.group(3))] = match.group(2) or ""
+    return found
+
+
+RESERVE, CANCEL = "Reserve from Current Line", "Cancel Reservation from Current Line"
+
+
+def test_disabled_actions_say_why_and_are_refused_anyway(seed, user_client):
+    """A kit line fully assembled to order is fully reserved by its binding: Auto Reserve and both
+    Reserve from Current Line are disabled with "Fully reserved.", both Cancel with "nothing to cancel"
+    (the binding is not cancelled). Sent anyway, each is refused with that message and changes nothing."""
+    line = seed.line(seed.order(), quantity=10)  # Qty. to Assemble to Order 10, binding 10
+    html = user_client.get(url("reservation", line), **HTMX).content.decode()
+    actions = _actions(html)
+    assert actions[("", "Auto Reserve")] == MSG_FULLY_RESERVED
+    for supply in ("ILE", "ASM"):
+        assert actions[(supply, RESERVE)] == MSG_FULLY_RESERVED
+        assert actions[(supply, CANCEL)] == MSG_NOTHING_TO_CANCEL
+    assert f'<span class="disabled-action" title="{MSG_FULLY_RESERVED}">' in html
+
+    before = snapshot()
+    for action, data in (
+        ("auto-reserve", {}),
+        ("reserve-from-current-line", {"supply_type": "ILE"}),
+        ("cancel", {"supply_type": "ASM", "confirm": "1"}),
+    ):
+        response = user_client.post(url("reservation-action", line, action), data, **HTMX)
+        message = MSG_NOTHING_TO_CANCEL if action == "cancel" else MSG_FULLY_RESERVED
+        assert response.status_code == 422 and message in response.content.decode()
+    assert changed(before, snapshot()) == {}
+
+
+def test_actions_enable_as_they_can_do_something(seed, user_client):
+    """Qty. to Assemble to Order 7 of 10 with 3 in stock and no stand-alone assembly order: Reserve
+    from Current Line is enabled on the entries, disabled on the orders ("nothing available"); once the
+    3 are reserved, Cancel on the entries is enabled and every Reserve is disabled ("Fully reserved.")."""
+    line = seed.line(seed.order(), quantity=10, qty_to_assemble_to_order=Decimal(7))
+    actions = _actions(user_client.get(url("reservation", line), **HTMX).content.decode())
+    assert actions[("", "Auto Reserve")] == ""
+    assert actions[("ILE", RESERVE)] == ""
+    assert actions[("ASM", RESERVE)] == MSG_NOTHING_AVAILABLE
+    assert actions[("ILE", CANCEL)] == actions[("ASM", CANCEL)] == MSG_NOTHING_TO_CANCEL
+
+    response = user_client.post(
+        url("reservation-action", line, "reserve-from-current-line"), {"supply_type": "ILE"}, **HTMX
+    )
+    actions = _actions(response.content.decode())  # the answer is the dialog again, judged anew
+    assert actions[("ILE", CANCEL)] == ""
+    assert actions[("", "Auto Reserve")] == actions[("ILE", RESERVE)] == MSG_FULLY_RESERVED
+
+    # Another line takes nothing: the entries are all reserved by the first one.
+    other = seed.line(seed.order(), quantity=2, qty_to_assemble_to_order=Decimal(0))
+    actions = _actions(user_client.get(url("reservation", other), **HTMX).content.decode())
+    assert actions[("", "Auto Reserve")] == actions[("ILE", RESERVE)] == MSG_NOTHING_AVAILABLE
+
+
+def test_a_reservation_on_a_standalone_order_can_be_cancelled_but_not_the_binding(seed, user_client):
+    line = seed.line(seed.order(), quantity=10, qty_to_assemble_to_order=Decimal(7))
+    create_assembly_order(item=seed.kit, quantity=Decimal(5), location=seed.main, due_date=line.shipment_date)
+    actions = _actions(user_client.get(url("reservation", line), **HTMX).content.decode())
+    assert actions[("ASM", RESERVE)] == ""
+    response = user_client.post(
+        url("reservation-action", line, "reserve-from-current-line"), {"supply_type": "ASM"}, **HTMX
+    )
+    assert response.status_code == 200
+    actions = _actions(response.content.decode())
+    assert actions[("ASM", CANCEL)] == ""  # the 3 on the stand-alone order; the binding 7 stays
+    response = user_client.post(
+        url("reservation-action", line, "cancel"), {"supply_type": "ASM", "confirm": "1"}, **HTMX
+    )
+    assert _actions(response.content.decode())[("ASM", CANCEL)] == MSG_NOTHING_TO_CANCEL
+    assert Reservation.objects.get(sales_line=line).binding

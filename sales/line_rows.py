@@ -182,7 +182,16 @@ def _choice(request) -> dict[str, list[str]]:
     if session is not None and SESSION_KEY in session:
         return session[SESSION_KEY]
     user = request.user
-    choice = ColumnChoice.objects.filter(user=user, grid=GRID).first() if user.is_authenticated else None
+    if not user.is_authenticated:
+        return {}
+    choice = _stored_choice(user)
+    if session is not None:
+        session[SESSION_KEY] = choice  # a session from before logins kept it: read once, then kept
+    return choice
+
+
+def _stored_choice(user) -> dict[str, list[str]]:
+    choice = ColumnChoice.objects.filter(user=user, grid=GRID).first()
     return {"shown": choice.shown, "hidden": choice.hidden} if choice is not None else {}
 
 
@@ -207,8 +216,7 @@ def choose_columns(request, shown: set[str]) -> None:
 def remember_choice_at_login(sender, request, user, **kwargs) -> None:
     """`user_logged_in`: put the user's "Choose columns" in the new session (login saves it anyway)."""
     if request is not None and hasattr(request, "session"):
-        choice = ColumnChoice.objects.filter(user=user, grid=GRID).first()
-        request.session[SESSION_KEY] = {"shown": choice.shown, "hidden": choice.hidden} if choice else {}
+        request.session[SESSION_KEY] = _stored_choice(user)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from sales.line_rows import COLUMNS, HIDEABLE
+from sales.line_rows import COLUMNS, GRID, HIDEABLE, SESSION_KEY
 from sales.models import ColumnChoice
 from sales.services.orders import release_sales_order
 from tests.factories import UserFactory
@@ -106,3 +106,21 @@ def test_dates_read_in_the_users_locale_everywhere(seed, user_client):
         **HTMX,
     )
     assert "between 01/01/1900 and 31/12/2999" in response.content.decode()
+
+
+def test_choose_columns_comes_with_the_session(seed, user, client):
+    """Issue 10: login puts the user's "Choose columns" in the session, so a page or a row answer reads
+    no table for it; a session without it (from before) reads it once and keeps it."""
+    header = seed.order()
+    seed.line(header, quantity=2)
+    ColumnChoice.objects.create(user=user, grid=GRID, shown=["qty_to_invoice"], hidden=["quantity_invoiced"])
+    client.force_login(user)
+    assert client.session[SESSION_KEY] == {"shown": ["qty_to_invoice"], "hidden": ["quantity_invoiced"]}
+    assert "qty_to_invoice" in headers(client.get(header.get_absolute_url()).content.decode())
+
+    session = client.session
+    del session[SESSION_KEY]
+    session.save()
+    ColumnChoice.objects.filter(user=user).update(shown=[], hidden=["qty_to_invoice", "quantity_invoiced"])
+    assert "qty_to_invoice" not in headers(client.get(header.get_absolute_url()).content.decode())
+    assert client.session[SESSION_KEY]["hidden"] == ["qty_to_invoice", "quantity_invoiced"]

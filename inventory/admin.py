@@ -303,7 +303,7 @@ class ItemLedgerEntryAdmin(PostedRecordAdmin):
         "cost_amount",
         "is_open",
         "created_by",
-        "register",
+        "register_no",
         "entry_no",
     )
     list_filter = ("entry_type", "location", "document_type")
@@ -314,6 +314,10 @@ class ItemLedgerEntryAdmin(PostedRecordAdmin):
     @admin.display(description="Item No.", ordering="item__no")
     def item_no(self, obj: ItemLedgerEntry) -> str:
         return obj.item.no
+
+    @admin.display(description="Item Register No.", ordering="register")
+    def register_no(self, obj: ItemLedgerEntry) -> int | None:
+        return obj.register_id  # the number itself: no query per row
 
     @admin.display(description="Quantity", ordering="quantity")
     def quantity_display(self, obj: ItemLedgerEntry) -> str:

@@ -3,9 +3,10 @@ Registers in the Django admin, as it views the ledger there (a role changes by a
 `0011_roles`). `install_role_changes` is also what the test suite calls after a flush, after
 `0011_roles.install_roles`."""
 
+import importlib
+
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 ROLE_CHANGES = {"Administrator": [("inventory", "view_itemregister")]}
@@ -14,15 +15,7 @@ ROLE_CHANGES = {"Administrator": [("inventory", "view_itemregister")]}
 def install_role_changes(apps, using):
     """Give each role the permissions it gained here, adding to what it has (an administrator may have
     changed a group since): the new model's permissions are created first, as `0011_roles` does."""
-    config = apps.get_app_config("inventory")
-    stub = getattr(config, "models_module", None) is None  # a migration state's AppConfigStub
-    if stub:
-        config.models_module = True
-    try:
-        create_permissions(config, verbosity=0, using=using, apps=apps)
-    finally:
-        if stub:
-            config.models_module = None
+    importlib.import_module("sales.migrations.0011_roles").create_all_permissions(apps, using)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, wanted in ROLE_CHANGES.items():

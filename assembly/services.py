@@ -844,9 +844,9 @@ def _move_reservations_to_output(header: AssemblyHeader, output: ItemLedgerEntry
                 item_id=reservation.item_id,
                 location_id=reservation.location_id,
                 quantity=take,
-                # the same reservation on its new supply: made by whom it was, when it was (R-AUD-1)
+                # the same reservation on its new supply, still its maker's (R-AUD-1); its created_at
+                # is the move's, which `release_excess_reservations` orders by (newest first)
                 created_by_id=reservation.created_by_id,
-                created_at=reservation.created_at,
             )
         )
     Reservation.objects.bulk_create(moved)  # a fixed number of writes, whatever the reservations

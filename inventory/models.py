@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from .figures import (
     AMOUNT_DIGITS,
@@ -875,9 +874,7 @@ class Reservation(models.Model):
     binding = models.BooleanField("Binding (Order-to-Order)", default=False)
     # A reservation is not history: it does not keep its user from being deleted.
     created_by = UserField(related_name="reservations", verbose_name="Created By", on_delete=models.SET_NULL)
-    # Not auto_now_add: a reservation that moves to another supply (an assembly's output) keeps when,
-    # and by whom, it was made.
-    created_at = models.DateTimeField("Creation Date", default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReservationQuerySet.as_manager()
 

@@ -20,6 +20,7 @@ from inventory.models import (
     Item,
     Location,
     QuantityField,
+    UserField,
     at_most_constraint,
     choices_constraint,
     dates_constraint,
@@ -229,6 +230,8 @@ class PostedAssemblyHeader(models.Model):
     reversed = models.BooleanField(
         "Reversed", default=False, help_text="Undone by Undo Shipment of its assemble-to-order line."
     )
+    # R-AUD-1: who posted it; `created_at` is when
+    posted_by = UserField(related_name="posted_assembly_orders")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from django.db.models import DecimalField, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from inventory.audit import acting_user_id
 from inventory.bom import MSG_BOM_OWN_COMPONENT
 from inventory.figures import (
     MAX_QUANTITY,
@@ -781,6 +782,7 @@ def _write_posted_order(
         posting_date=posting_date,
         assemble_to_order=header.is_linked,
         cost_amount=output.cost_amount,
+        posted_by_id=acting_user_id(),  # R-AUD-1
     )
     PostedAssemblyLine.objects.bulk_create(
         PostedAssemblyLine(
@@ -842,6 +844,9 @@ def _move_reservations_to_output(header: AssemblyHeader, output: ItemLedgerEntry
                 item_id=reservation.item_id,
                 location_id=reservation.location_id,
                 quantity=take,
+                # the same reservation on its new supply, still its maker's (R-AUD-1); its created_at
+                # is the move's, which `release_excess_reservations` orders by (newest first)
+                created_by_id=reservation.created_by_id,
             )
         )
     Reservation.objects.bulk_create(moved)  # a fixed number of writes, whatever the reservations

@@ -391,7 +391,9 @@ def posted_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def posted_card(request: HttpRequest, pk: int) -> HttpResponse:
     posted = get_object_or_404(
-        PostedAssemblyHeader.objects.select_related("item", "location", "bin", "order").prefetch_related(
+        PostedAssemblyHeader.objects.select_related(
+            "item", "location", "bin", "order", "posted_by"
+        ).prefetch_related(
             Prefetch(
                 "lines", PostedAssemblyLine.objects.select_related("item", "location").order_by("line_no")
             ),

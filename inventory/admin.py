@@ -27,6 +27,7 @@ from .models import (
     Item,
     ItemApplicationEntry,
     ItemLedgerEntry,
+    ItemRegister,
     Location,
     NoSeries,
     PostingSetup,
@@ -301,16 +302,22 @@ class ItemLedgerEntryAdmin(PostedRecordAdmin):
         "remaining_quantity_display",
         "cost_amount",
         "is_open",
+        "created_by",
+        "register_no",
         "entry_no",
     )
     list_filter = ("entry_type", "location", "document_type")
-    list_select_related = ("item", "location", "bin")
+    list_select_related = ("item", "location", "bin", "created_by")
     search_fields = ("document_no", "item__no")
     date_hierarchy = "posting_date"
 
     @admin.display(description="Item No.", ordering="item__no")
     def item_no(self, obj: ItemLedgerEntry) -> str:
         return obj.item.no
+
+    @admin.display(description="Item Register No.", ordering="register")
+    def register_no(self, obj: ItemLedgerEntry) -> int | None:
+        return obj.register_id  # the number itself: no query per row
 
     @admin.display(description="Quantity", ordering="quantity")
     def quantity_display(self, obj: ItemLedgerEntry) -> str:
@@ -376,3 +383,29 @@ class ItemApplicationEntryAdmin(PostedRecordAdmin):
     @admin.display(description="Quantity", ordering="quantity")
     def quantity_display(self, obj: ItemApplicationEntry) -> str:
         return _quantity(obj.quantity)
+
+
+@admin.register(ItemRegister)
+class ItemRegisterAdmin(PostedRecordAdmin):
+    """R-AUD-1: one row per posting, with the range of entries it wrote (annotated, see `with_range`)."""
+
+    list_display = ("no", "created_at", "user", "source", "from_entry_no", "to_entry_no", "entry_count")
+    list_filter = ("source",)
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_range()
+
+    @admin.display(description="From Entry No.", ordering="from_entry_no")
+    def from_entry_no(self, obj: ItemRegister) -> int | None:
+        return obj.from_entry_no
+
+    @admin.display(description="To Entry No.", ordering="to_entry_no")
+    def to_entry_no(self, obj: ItemRegister) -> int | None:
+        return obj.to_entry_no
+
+    @admin.display(description="No. of Entries", ordering="entry_count")
+    def entry_count(self, obj: ItemRegister) -> int:
+        return obj.entry_count

@@ -4,6 +4,10 @@ A computer builder: an assemble-to-order workstation with a two-level BOM (it co
 assemble-to-stock motherboard kit), purchased components, a monitor sold from stock, a location without
 bins (MAIN) and one with bins and Require Pick (SILVER), customers, opening stock posted through the
 item journal, and 3 workstations back in stock from a return, as in the seed procedure.
+
+The stock is posted through the journal of a user of its own, `demo-data-loader` (inactive: nobody
+logs in as it), so the Item Registers and entries name it as who posted them (R-AUD-1): not
+"(system)", and not the admin, who did not post it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Answer a lock wait that ran out with a message, never a server error (spec I-6)."""
+"""The project's middleware: a lock wait that ran out is answered with a message, never a server error
+(spec I-6); every request's postings record its user (R-AUD-1)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from .audit import acting_as
 from .locks import MSG_TOO_SLOW, LockTimeout, is_lock_timeout, is_statement_timeout
 
 MSG_GONE = "This record no longer exists: another user has just deleted it."
@@ -52,3 +54,15 @@ class LockTimeoutMiddleware:
         return HttpResponse(
             render_to_string("lock_timeout.html", {**context, "title": "Try again"}, request), status=status
         )
+
+
+class ActingUserMiddleware:
+    """R-AUD-1: every posting of a request records the request's user (`inventory.audit`). It stands
+    after `AuthenticationMiddleware`, which gives the request its (lazy) user."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with acting_as(getattr(request, "user", None)):
+            return self.get_response(request)

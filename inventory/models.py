@@ -9,9 +9,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
 
 from .figures import (
@@ -43,6 +44,22 @@ def QuantityField(**kwargs) -> models.DecimalField:  # noqa: N802 - reads like a
 def AmountField(**kwargs) -> models.DecimalField:  # noqa: N802
     kwargs.setdefault("default", ZERO)
     return models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES, **kwargs)
+
+
+def UserField(  # noqa: N802
+    *, related_name: str, verbose_name: str = "User ID", on_delete=models.PROTECT, **kwargs
+) -> models.ForeignKey:
+    """Who posted or made a row (R-AUD-1). Blank: on nobody's behalf (a command), or before R-AUD-1.
+    PROTECT by default: posted history keeps its user, who is deactivated rather than deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=on_delete,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+        **kwargs,
+    )
 
 
 def choices_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -484,6 +501,56 @@ class DocumentType(models.TextChoices):
     POSTED_ASSEMBLY = "POSTED_ASM", "Posted Assembly"
 
 
+class ItemRegisterSource(models.TextChoices):
+    """What posted the entries of a register (BC's Source Code)."""
+
+    ITEM_JOURNAL = "ITEMJNL", "Item Journal"
+    SALES_SHIPMENT = "SALES", "Sales Shipment"
+    ASSEMBLY = "ASSEMBLY", "Assembly"
+    UNDO_SHIPMENT = "UNDOSHPT", "Undo Shipment"
+
+
+class ItemRegisterQuerySet(AppendOnlyQuerySet):
+    def with_range(self) -> ItemRegisterQuerySet:
+        """Annotate `from_entry_no`, `to_entry_no` and `entry_count` from the register's own entries.
+
+        The range is the lowest and highest Entry No. the posting wrote, not a stored pair: on
+        PostgreSQL two postings at the same moment draw entry numbers from one sequence, so a register's
+        entries need not be contiguous. The entries themselves are the ones that name the register.
+        """
+        return self.annotate(
+            from_entry_no=Min("entries__entry_no"),
+            to_entry_no=Max("entries__entry_no"),
+            entry_count=Count("entries"),
+        )
+
+
+class ItemRegister(AppendOnlyModel):
+    """One posting's item ledger entries (BC's Item Register, R-AUD-1): when, by whom, what posted them.
+
+    Written by the posting engine (`inventory.services.posting`) for each posting that writes entries,
+    in the same transaction; a posting that writes none, or is refused, has no register.
+    """
+
+    Source = ItemRegisterSource
+
+    no = models.BigAutoField("No.", primary_key=True)
+    created_at = models.DateTimeField("Creation Date/Time", auto_now_add=True)
+    user = UserField(related_name="item_registers")
+    source = models.CharField("Source Code", max_length=10, choices=ItemRegisterSource)
+
+    objects = ItemRegisterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Item Register"
+        verbose_name_plural = "Item Registers"
+        ordering = ["-no"]
+        constraints = [choices_constraint("source", ItemRegisterSource, "item_register_source_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.no}"
+
+
 class ItemLedgerEntryQuerySet(AppendOnlyQuerySet):
     def open(self) -> ItemLedgerEntryQuerySet:
         """Inbound entries with Remaining Quantity > 0 (served by the partial index `ile_open`)."""
@@ -569,6 +636,15 @@ class ItemLedgerEntry(AppendOnlyModel):
     correction = models.BooleanField(
         "Correction", default=False, help_text="Written by an undo (Undo Shipment), reversing an entry."
     )
+    register = models.ForeignKey(
+        ItemRegister,
+        on_delete=models.PROTECT,
+        null=True,  # entries posted before R-AUD-1 have none
+        blank=True,
+        related_name="entries",
+        verbose_name="Item Register No.",
+    )
+    created_by = UserField(related_name="item_ledger_entries")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ItemLedgerEntryQuerySet.as_manager()
@@ -796,6 +872,8 @@ class Reservation(models.Model):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="reservations")
     quantity = QuantityField(verbose_name="Quantity")
     binding = models.BooleanField("Binding (Order-to-Order)", default=False)
+    # A reservation is not history: it does not keep its user from being deleted.
+    created_by = UserField(related_name="reservations", verbose_name="Created By", on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReservationQuerySet.as_manager()

@@ -5,8 +5,8 @@ The roles are Django groups, created with their permissions by a data migration
 in its group. Every view that changes something, and every page or partial that exists only for such an
 action (a confirmation, a dialog), says what it needs with `@requires(...)` itself, so a partial is
 never protected only by the page that includes it. Read-only pages (lists, cards, posted documents,
-ledger entries, Find entries) are open to every signed-in user; `LoginRequiredMiddleware` keeps out
-everyone else.
+ledger entries, Item Registers, Find entries) are open to every signed-in user;
+`LoginRequiredMiddleware` keeps out everyone else.
 
 A refusal is `PermissionDenied`, raised before the view runs (so it changes nothing), and answered by
 `permission_denied` (the project's `handler403`): a page with the message, or for htmx the message in

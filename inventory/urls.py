@@ -13,4 +13,6 @@ urlpatterns = [
     path("item-journal/lines/<id:pk>/delete/", views.journal_line_delete, name="journal-line-delete"),
     path("item-journal/post/", views.journal_post, name="journal-post"),
     path("item-ledger-entries/", views.ledger_entries, name="ledger-entries"),
+    path("item-registers/", views.item_registers, name="item-registers"),
+    path("item-registers/<id:pk>/", views.item_register, name="item-register"),
 ]

@@ -1,4 +1,4 @@
-"""Item Journal and Item Ledger Entries pages (R-INV-4, R-INV-5).
+"""Item Journal, Item Ledger Entries and Item Registers pages (R-INV-4, R-INV-5, R-AUD-1).
 
 Each page is one template; the regions that HTMX swaps are partials in it, rendered on their own when
 the request comes from htmx and as part of the full page otherwise, from the same context builder.
@@ -17,13 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inventory.htmx import is_partial, paginate
 
 from .forms import ItemJournalLineForm, LedgerFilterForm
-from .models import ItemJournalLine, ItemLedgerEntry
+from .models import ItemJournalLine, ItemLedgerEntry, ItemRegister
 from .permissions import requires
 from .services.journal import post_item_journal
 from .services.posting import InsufficientInventoryError
 
 JOURNAL_TEMPLATE = "inventory/item_journal.html"
 LEDGER_TEMPLATE = "inventory/ledger_entries.html"
+REGISTERS_TEMPLATE = "inventory/item_registers.html"
+REGISTER_TEMPLATE = "inventory/item_register.html"
 MSG_POSTED = "The journal lines were successfully posted ({count} item ledger entries, document {document})."
 MSG_CONFIRM_POST = "Do you want to post the journal lines? {count} line{s} will be posted."
 LEDGER_PAGE_SIZE = 50
@@ -139,11 +141,7 @@ def journal_post(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ledger_entries(request: HttpRequest) -> HttpResponse:
     form = LedgerFilterForm(request.GET or None)
-    entries = (
-        ItemLedgerEntry.objects.select_related("item", "location", "bin")
-        .with_reserved_quantity()
-        .order_by("-entry_no")
-    )
+    entries = _ledger_rows(ItemLedgerEntry.objects.all())
     if form.is_valid():
         if form.cleaned_data["item"]:
             entries = entries.filter(item=form.cleaned_data["item"])
@@ -160,4 +158,41 @@ def ledger_entries(request: HttpRequest) -> HttpResponse:
         **paginate(request, entries, LEDGER_PAGE_SIZE),
     }
     template = LEDGER_TEMPLATE + ("#ledger-table" if is_partial(request) else "")
+    return render(request, template, context)
+
+
+def _ledger_rows(entries):
+    """The ledger table's rows, newest first, with what its columns show (one query a page)."""
+    return (
+        entries.select_related("item", "location", "bin", "created_by")
+        .with_reserved_quantity()
+        .order_by("-entry_no")
+    )
+
+
+# --- Item Registers (R-AUD-1) ---------------------------------------------------------------------
+# Read-only pages, open to every signed-in user like the ledger they index (inventory.permissions).
+
+
+@require_GET
+def item_registers(request: HttpRequest) -> HttpResponse:
+    """BC's Item Registers: one row per posting, newest first, with its range of entries (a fixed
+    number of queries a page: the range and count are annotated, not read per row)."""
+    registers = ItemRegister.objects.select_related("user").with_range().order_by("-no")
+    context = {"title": "Item Registers", "nav": "item-registers", **paginate(request, registers)}
+    template = REGISTERS_TEMPLATE + ("#register-table" if is_partial(request) else "")
+    return render(request, template, context)
+
+
+@require_GET
+def item_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """One register's item ledger entries: exactly those its posting wrote (they name the register)."""
+    register = get_object_or_404(ItemRegister.objects.select_related("user").with_range(), pk=pk)
+    context = {
+        "title": f"Item Register {register.no}",
+        "nav": "item-registers",
+        "register": register,
+        **paginate(request, _ledger_rows(register.entries.all()), LEDGER_PAGE_SIZE),
+    }
+    template = REGISTER_TEMPLATE + ("#ledger-table" if is_partial(request) else "")
     return render(request, template, context)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader, AssemblyLine, PostedAssemblyHeader
 from inventory.figures import QTY_QUANTUM, QTY_SLACK, ZERO, format_amount, format_quantity
-from inventory.models import ItemApplicationEntry, ItemLedgerEntry, Reservation
+from inventory.models import ItemApplicationEntry, ItemLedgerEntry, ItemRegister, Reservation
 
 from .models import (
     InvoicedShipment,
@@ -256,6 +256,20 @@ def _i_5() -> Iterator[Violation]:
         yield Violation(
             "I-5", f"assembly order {no}", f"Assembled Quantity {q(assembled)}, posted assembly {q(total)}"
         )
+    yield from _registers()
+
+
+def _registers() -> Iterator[Violation]:
+    """R-AUD-1 with I-5: every entry posted since the first register names one (entries posted before
+    R-AUD-1 have none), and every register holds entries (a posting that writes none has none)."""
+    first = ItemLedgerEntry.objects.filter(register__isnull=False).order_by("entry_no").values("entry_no")[:1]
+    for pk in ItemLedgerEntry.objects.filter(register__isnull=True, entry_no__gt=Subquery(first)).values_list(
+        "pk", flat=True
+    ):
+        yield Violation("I-5", f"item ledger entry {pk}", "posted without an Item Register (R-AUD-1)")
+    entries = ItemLedgerEntry.objects.filter(register=OuterRef("pk"))
+    for no in ItemRegister.objects.filter(~Exists(entries)).values_list("no", flat=True):
+        yield Violation("I-5", f"item register {no}", "holds no item ledger entries (R-AUD-1)")
 
 
 CHECKS: dict[str, Callable[[], Iterator[Violation]]] = {

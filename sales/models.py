@@ -21,6 +21,7 @@ from inventory.models import (
     Item,
     QuantityField,
     Reservation,
+    UserField,
     at_most_constraint,
     dates_constraint,
 )
@@ -390,6 +391,8 @@ class SalesShipmentHeader(models.Model):
     location = models.ForeignKey(
         "inventory.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="shipments"
     )
+    # R-AUD-1: who posted it; `created_at` is when
+    posted_by = UserField(related_name="posted_sales_shipments")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -564,6 +567,8 @@ class SalesInvoiceHeader(models.Model):
         "inventory.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
     )
     amount = AmountField(verbose_name="Amount")
+    # R-AUD-1: who posted it; `created_at` is when
+    posted_by = UserField(related_name="posted_sales_invoices")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -210,9 +210,9 @@ def _shipment(pk: int) -> SalesShipmentHeader:
         "item", "location", "bin", "posted_assembly", "reverses", "reversed_by"
     ).prefetch_related(Prefetch("entries", entries), Prefetch("invoiced", invoiced))
     return get_object_or_404(
-        SalesShipmentHeader.objects.select_related("customer", "location", "order").prefetch_related(
-            Prefetch("lines", lines.order_by("line_no"))
-        ),
+        SalesShipmentHeader.objects.select_related(
+            "customer", "location", "order", "posted_by"
+        ).prefetch_related(Prefetch("lines", lines.order_by("line_no"))),
         pk=pk,
     )
 
@@ -291,9 +291,9 @@ def invoice_card(request: HttpRequest, pk: int) -> HttpResponse:
         Prefetch("shipments", shipped)
     )
     invoice = get_object_or_404(
-        SalesInvoiceHeader.objects.select_related("customer", "location", "order").prefetch_related(
-            Prefetch("lines", lines.order_by("line_no"))
-        ),
+        SalesInvoiceHeader.objects.select_related(
+            "customer", "location", "order", "posted_by"
+        ).prefetch_related(Prefetch("lines", lines.order_by("line_no"))),
         pk=pk,
     )
     context = {"title": f"Posted Sales Invoice {invoice.no}", "nav": "invoices", "invoice": invoice}

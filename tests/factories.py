@@ -34,6 +34,7 @@ def role_groups(names: Iterable[str]) -> list[Group]:
     groups = list(Group.objects.filter(name__in=names))
     if len(groups) < len(names):
         importlib.import_module("sales.migrations.0011_roles").install_roles(apps, connection.alias)
+        importlib.import_module("sales.migrations.0012_audit").install_role_changes(apps, connection.alias)
         groups = list(Group.objects.filter(name__in=names))
     return groups
 

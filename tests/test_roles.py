@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from inventory.models import Bin, Item, ItemJournalLine
+from inventory.models import Bin, Item, ItemJournalLine, ItemRegister
 from inventory.permissions import (
     ADMINISTRATOR,
     ASSEMBLY_MANAGER,
@@ -145,6 +145,9 @@ EXPECTED: dict[str, Rule] = {
     "inventory:journal-line-delete": acts(W),
     "inventory:journal-post": acts(W),
     "inventory:ledger-entries": reads(),
+    # Item Registers (R-AUD-1): read-only, everyone's, like the ledger they index.
+    "inventory:item-registers": reads(),
+    "inventory:item-register": reads(),
 }
 
 # --- the table: the Django admin ---------------------------------------------------------------
@@ -173,6 +176,7 @@ ADMIN_RIGHTS = {
     "sales.customer": "vacd",
     "inventory.itemledgerentry": "v",  # posted records: read-only in the admin
     "inventory.itemapplicationentry": "v",
+    "inventory.itemregister": "v",
     "assembly.assemblyheader": "v",
     "assembly.postedassemblyheader": "v",
     "auth.user": "",  # users and groups: the superuser's
@@ -392,6 +396,7 @@ def sample(pattern: Pattern, world: World, user) -> Sample:
         ),
         "inventory:journal-line-delete": ([own_journal_line], {}, {}),
         "inventory:journal-post": ([], {}, {"confirm": "1"}),
+        "inventory:item-register": ([world.register_no], {}, {}),
     }
     if pattern.admin:
         return admin_sample(pattern, world, user)
@@ -448,6 +453,7 @@ class RolesWorld(World):
         self.shipment_no = SalesShipmentHeader.objects.get(pk=self.pks["SHIP"]).no
         released = SalesHeader.objects.get(pk=self.pks["SO_RELEASED"])
         self.post_fingerprint = posting_summary(header=released, choice=PostChoice.SHIP)[1]
+        self.register_no = ItemRegister.objects.order_by("no").first().no
         pick = InventoryPickHeader.objects.get(pk=self.pks["PICK"])
         self.pick_fingerprint = pick_fingerprint(list(pick.lines.order_by("line_no")))
 

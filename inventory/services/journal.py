@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
+from ..audit import acting_as
 from ..locks import lock_items, operation
 from ..models import ItemJournalLine, ItemLedgerEntry, PostingSetup
 from ..numbering import next_no
@@ -35,9 +36,10 @@ def post_item_journal(*, user: AbstractBaseUser) -> list[ItemLedgerEntry]:
     Any error (an invalid line, a posting date outside the allowed range, a shortage) raises and leaves
     the journal and the ledger untouched. A Negative Adjmt. takes only unreserved stock (R-INV-2): it
     posts for no demand. The lines are locked first, so a second Post of the same journal (double
-    click, two tabs) waits and then finds nothing to post.
+    click, two tabs) waits and then finds nothing to post. The entries and their register record the
+    journal's user (R-AUD-1), whoever runs the code: the journal is that user's worksheet.
     """
-    with operation():
+    with operation(), acting_as(user):
         lines = list(
             ItemJournalLine.objects.select_for_update(of=("self",))
             .filter(user=user)

@@ -13,6 +13,10 @@ consumed in the same write (R-RES-8), so no caller can leave a reservation on qu
 An inbound correction may name the outbound entry it reverses (`applies_from`): it comes back at that
 entry's cost, never more than was taken out (Undo Shipment stands on it).
 
+Every posting that writes entries writes its Item Register first (R-AUD-1): the acting user
+(`inventory.audit`), the time, and what posted it, told by the entries (`source_of`); each entry names
+the register and the user. Since this is the only code that writes entries, no posting can skip it.
+
 Everything is written with a number of queries that does not grow with the number of entries (bulk
 inserts, one update of the inbound entries' Remaining Quantity, one of the reservations).
 """
@@ -28,6 +32,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
+from ..audit import acting_user_id
 from ..figures import (
     MAX_COLUMN_QUANTITY,
     QTY_PLACES,
@@ -41,9 +46,11 @@ from ..locks import lock_items, operation
 from ..models import (
     Bin,
     Demand,
+    DocumentType,
     Item,
     ItemApplicationEntry,
     ItemLedgerEntry,
+    ItemRegister,
     Location,
     PostingSetup,
     Reservation,
@@ -162,11 +169,12 @@ class ConsumedReservation:
 @dataclass
 class PostingResult:
     """What one posting wrote: the entries (in the order given), what each outbound entry was applied
-    to, and which reservations it consumed."""
+    to, which reservations it consumed, and its Item Register (None for a preview or no entries)."""
 
     entries: list[ItemLedgerEntry]
     applications: list[ItemApplicationEntry]
     consumed: list[ConsumedReservation]
+    register: ItemRegister | None = None
 
     def __iter__(self):
         return iter(self.entries)
@@ -471,6 +479,30 @@ def _shortages(plan: _Plan, supplies: dict[Key, list[_Supply]]) -> list[Shortage
 # --- writing -----------------------------------------------------------------------------------
 
 
+def source_of(entries: Sequence[EntryToPost]) -> str:
+    """What posted the entries (the register's Source Code), told by what they are: corrections are an
+    Undo Shipment; a posting with sales shipment entries is a Sales Shipment (also when it assembles
+    to order); then an Assembly; else the Item Journal."""
+    if any(e.correction for e in entries):
+        return ItemRegister.Source.UNDO_SHIPMENT
+    document_types = {e.document_type for e in entries}
+    if DocumentType.SALES_SHIPMENT in document_types:
+        return ItemRegister.Source.SALES_SHIPMENT
+    if DocumentType.POSTED_ASSEMBLY in document_types:
+        return ItemRegister.Source.ASSEMBLY
+    return ItemRegister.Source.ITEM_JOURNAL
+
+
+def _write_register(entries: Sequence[EntryToPost], new_entries: list[ItemLedgerEntry]) -> ItemRegister:
+    """R-AUD-1: the posting's register, and each of its entries naming it and the acting user."""
+    user_id = acting_user_id()
+    register = ItemRegister.objects.create(user_id=user_id, source=source_of(entries))
+    for entry in new_entries:
+        entry.register = register
+        entry.created_by_id = user_id
+    return register
+
+
 def _write_reservations(consumed: list[ConsumedReservation], supplies: dict[Key, list[_Supply]]) -> None:
     if not consumed:
         return
@@ -523,6 +555,7 @@ def post_item_entries(entries: Sequence[EntryToPost]) -> PostingResult:
         plan = _plan(entries, supplies)
         if plan.shortages:
             raise InsufficientInventoryError(_shortages(plan, supplies))
+        register = _write_register(entries, plan.new_entries)
         ItemLedgerEntry.objects.bulk_create(plan.new_entries)
         ItemApplicationEntry.objects.bulk_create(plan.applications)
         ItemLedgerEntry.objects.all()._lower_remaining(
@@ -534,4 +567,6 @@ def post_item_entries(entries: Sequence[EntryToPost]) -> PostingResult:
             }
         )
         _write_reservations(plan.consumed, supplies)
-    return PostingResult(entries=plan.new_entries, applications=plan.applications, consumed=plan.consumed)
+    return PostingResult(
+        entries=plan.new_entries, applications=plan.applications, consumed=plan.consumed, register=register
+    )

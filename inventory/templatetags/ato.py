@@ -5,6 +5,7 @@ from django.forms import widgets
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 
+from inventory.audit import SYSTEM_USER
 from inventory.figures import format_amount, format_day, format_quantity
 
 register = template.Library()
@@ -20,6 +21,12 @@ def qty(value) -> str:
 def amount(value) -> str:
     """An amount with two places and thousands separators ("1,899.00")."""
     return format_amount(value)
+
+
+@register.filter
+def user_id(user) -> str:
+    """Who posted (R-AUD-1), as BC's User ID: the user name, or "(system)" for a blank user."""
+    return user.get_username() if user is not None else SYSTEM_USER
 
 
 @register.simple_tag

@@ -62,9 +62,8 @@ ROLES = {
 }
 
 
-def install_roles(apps, using):
-    """Create the permissions that do not exist yet, then each role's group with exactly its
-    permissions. Fails on a permission that does not exist (a typo here must not pass silently)."""
+def create_all_permissions(apps, using):
+    """Create the permissions of every model of `apps` that do not exist yet (as post_migrate would)."""
     for app_config in apps.get_app_configs():
         stub = getattr(app_config, "models_module", None) is None  # a migration state's AppConfigStub
         if stub:
@@ -74,6 +73,12 @@ def install_roles(apps, using):
         finally:
             if stub:
                 app_config.models_module = None
+
+
+def install_roles(apps, using):
+    """Create the permissions that do not exist yet, then each role's group with exactly its
+    permissions. Fails on a permission that does not exist (a typo here must not pass silently)."""
+    create_all_permissions(apps, using)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, wanted in ROLES.items():

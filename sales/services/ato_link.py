@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from assembly.models import AssemblyHeader, AssemblyStatus
 from assembly.services import MSG_DELETED, apply_header_to_lines, explode_bom
+from inventory.audit import acting_user_id
 from inventory.figures import ZERO, format_quantity
 from inventory.models import Reservation
 from inventory.numbering import next_no
@@ -111,4 +112,6 @@ def _sync_binding(line: SalesLine, order: AssemblyHeader) -> None:
         return
     synced = {"quantity": remaining, "item_id": order.item_id, "location_id": order.location_id}
     if not binding.update(**synced):
-        Reservation.objects.create(sales_line=line, assembly_order=order, binding=True, **synced)
+        Reservation.objects.create(
+            sales_line=line, assembly_order=order, binding=True, created_by_id=acting_user_id(), **synced
+        )

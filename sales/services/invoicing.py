@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from assembly.models import AssemblyHeader, AssemblyStatus
+from inventory.audit import acting_user_id
 from inventory.figures import ZERO, check_amount_fits, format_amount, format_quantity, round_amount
 from inventory.locks import operation
 from inventory.numbering import next_no
@@ -229,6 +230,7 @@ def _write_invoice(plan: InvoicePlan) -> SalesInvoiceHeader:
         shipment_date=header.shipment_date,
         location=header.location,
         amount=amount,
+        posted_by_id=acting_user_id(),  # R-AUD-1
     )
     rows = SalesInvoiceLine.objects.bulk_create(
         SalesInvoiceLine(

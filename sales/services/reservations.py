@@ -21,6 +21,7 @@ from django.db.models import Case, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from assembly.models import AssemblyHeader
+from inventory.audit import acting_user_id
 from inventory.figures import ZERO, format_quantity
 from inventory.locks import held, operation
 from inventory.models import ItemLedgerEntry, Reservation
@@ -244,6 +245,7 @@ def _reserve(line: SalesLine, taken: list[tuple[Supply, Decimal]]) -> None:
             item_id=line.item_id,
             location_id=line.location_id,
             quantity=quantity,
+            created_by_id=acting_user_id(),  # R-AUD-1
             **(
                 {"item_ledger_entry_id": supply.pk}
                 if supply.supply_type == SupplyType.ITEM_LEDGER_ENTRY

@@ -35,6 +35,7 @@ from assembly.services import (
     quantity_to_assemble_range_message,
     record_assembly,
 )
+from inventory.audit import acting_user_id
 from inventory.figures import ZERO, format_quantity, round_quantity
 from inventory.locks import operation
 from inventory.models import Bin, Demand, ItemLedgerEntry, Reservation
@@ -485,6 +486,7 @@ def write_shipment(plan: ShipmentPlan) -> SalesShipmentHeader:
         posting_date=header.posting_date,
         shipment_date=header.shipment_date,
         location=header.location,
+        posted_by_id=acting_user_id(),  # R-AUD-1
     )
     rows, roles = [], []
     for line_plan in plan.lines:

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max, Sum
 
 from assembly.models import AssemblyLine, PostedAssemblyHeader
+from inventory.audit import acting_user_id
 from inventory.figures import ZERO, format_quantity
 from inventory.locks import operation
 from inventory.models import ItemApplicationEntry, ItemLedgerEntry, Reservation
@@ -250,6 +251,7 @@ def _restore_line(
                 item=entry.item,
                 location=entry.location,
                 quantity=quantity,
+                created_by_id=acting_user_id(),  # R-AUD-1: the undo gives it back
             )
         )
     Reservation.objects.bulk_create(rows)

@@ -27,6 +27,7 @@ from inventory.models import (
     Item,
     ItemApplicationEntry,
     ItemLedgerEntry,
+    ItemRegister,
     Location,
     NoSeries,
     PostingSetup,
@@ -469,6 +470,9 @@ def test_r_inv_1_ledger_changelist_queries_do_not_grow(staff_client, ledger, dja
     assert len(response.context["cl"].result_list) == 32
     with django_assert_max_num_queries(8):
         staff_client.get(admin_url(ItemApplicationEntry, "changelist"))
+    with django_assert_max_num_queries(8):  # R-AUD-1: the registers' range and count are annotated
+        registers = staff_client.get(admin_url(ItemRegister, "changelist"))
+    assert len(registers.context["cl"].result_list) == 32
 
 
 @pytest.mark.parametrize("model", LEDGER_MODELS)

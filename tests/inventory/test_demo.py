@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from inventory.models import BOMComponent, Item, ItemLedgerEntry, Location
+from inventory.demo import LOADER_USERNAME
+from inventory.models import BOMComponent, Item, ItemLedgerEntry, ItemRegister, Location
 from sales.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,15 @@ def test_load_demo_creates_one_user_per_role_and_prints_the_logins(capsys):
     admin = users.get(username="admin")
     assert admin.is_superuser and admin.groups.filter(name="Administrator").exists()
     assert "Administrator (superuser): admin / admin" in out
+
+
+def test_r_aud_1_the_demo_stock_is_posted_by_the_demo_data_loader():
+    """The demo posts its opening stock and return through the item journal of its own (inactive)
+    user, so its two registers name that user, as every entry does: never "(system)", never a
+    person who did not post it."""
+    call_command("load_demo")
+    loader = get_user_model().objects.get(username=LOADER_USERNAME)
+    registers = ItemRegister.objects.with_range()
+    assert [(r.user, r.source) for r in registers] == [(loader, ItemRegister.Source.ITEM_JOURNAL)] * 2
+    assert sum(r.entry_count for r in registers) == ItemLedgerEntry.objects.count()
+    assert set(ItemLedgerEntry.objects.values_list("created_by", flat=True)) == {loader.pk}

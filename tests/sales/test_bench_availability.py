@@ -35,6 +35,7 @@ def test_builds_a_consistent_data_set_and_measures_every_operation():
     assert "500/10 lines" in report  # issue 10: the card's ratio is checked
     assert "× SQL floor" in report  # issue 10: the FactBox against its own statements run raw
     assert ItemLedgerEntry.objects.count() == pytest.approx(300, abs=5)
+    assert not ItemLedgerEntry.objects.filter(register__isnull=True).exists()  # R-AUD-1
     assert ItemLedgerEntry.objects.filter(item__no__endswith="-HOT").count() == pytest.approx(120, abs=2)
     # Every repetition cancelled what it reserved: the target lines are left unreserved.
     targets = SalesLine.objects.filter(header__no__contains="-TGT-")

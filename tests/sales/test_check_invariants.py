@@ -9,9 +9,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from assembly.models import AssemblyHeader, AssemblyLine
-from inventory.models import ItemLedgerEntry, Reservation
+from inventory.models import ItemLedgerEntry, ItemRegister, Reservation
 from sales.invariants import check_invariants
 from sales.models import SalesInvoiceHeader, SalesLine, SalesShipmentLine
 from sales.services.invoicing import PostChoice, post_sales_order
@@ -108,6 +109,21 @@ PLANTS = {
             quantity_invoiced=D(0)
         ),
         "Quantity Invoiced 0 (invoice links 10)",
+    ),
+    "I-5 entry without a register": (
+        "I-5",
+        lambda: raw(
+            f"UPDATE {table(ItemLedgerEntry)} SET register_id = NULL WHERE entry_no = "
+            f"(SELECT MAX(entry_no) FROM {table(ItemLedgerEntry)})"
+        ),
+        "posted without an Item Register (R-AUD-1)",
+    ),
+    "I-5 register without entries": (
+        "I-5",
+        lambda: raw(
+            f"INSERT INTO {table(ItemRegister)} (created_at, source) VALUES (%s, 'ITEMJNL')", timezone.now()
+        ),
+        "holds no item ledger entries (R-AUD-1)",
     ),
     "I-5 invoice amount": (
         "I-5",

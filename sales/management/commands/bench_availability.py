@@ -59,6 +59,7 @@ from inventory.models import (
     Item,
     ItemApplicationEntry,
     ItemLedgerEntry,
+    ItemRegister,
     Location,
     Reservation,
 )
@@ -456,6 +457,8 @@ class Builder:
         self.applications: list[tuple] = []
         # Main-location open entries per stock item: [entry_no, free to reserve] (half is kept free).
         self.open_main: dict[int, list[list[int]]] = {}
+        # One Item Register for the whole build, on nobody's behalf, as one posting would (R-AUD-1).
+        register = ItemRegister.objects.create(source=ItemRegister.Source.ITEM_JOURNAL).pk
         w.insert(
             ItemLedgerEntry,
             [
@@ -473,8 +476,9 @@ class Builder:
                 "remaining_quantity",
                 "cost_amount",
                 "created_at",
+                "register_id",
             ],
-            self._entries(first, app_first),
+            ((*row, register) for row in self._entries(first, app_first)),
         )
 
     def _entries(self, entry_no: int, app_id: int):

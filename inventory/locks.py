@@ -14,6 +14,14 @@ that runs out raises `LockTimeout`, which the project's middleware answers with 
 changing sales order SO-00002. Try again." (HTTP 409): the transaction has rolled back by then, so
 nothing was written.
 
+The locks are PostgreSQL's FOR NO KEY UPDATE: they exclude each other as FOR UPDATE would, but not the
+foreign-key check of a row written elsewhere that refers to a locked row. PostgreSQL takes FOR KEY SHARE
+on the referenced row for that check, which FOR UPDATE blocks: posting a stand-alone assembly order moves
+its reservations onto the output entry, inserting reservations that refer to their sales lines, and a
+user reserving for one of those lines holds the line's lock while waiting for the item's, which the
+posting holds; with FOR UPDATE the two waited on each other (tests/concurrency/
+test_parallel_entry_reservations_and_orders.py). Deleting a locked row still waits, as it must.
+
 Number series rows (`inventory.numbering`) are leaf locks: a posting draws its document numbers after
 it has locked its items, never before, and draws nothing else afterwards.
 
@@ -153,7 +161,9 @@ def lock(
         condition |= models.Q(pk__in=matching.order_by().values("pk"))
     try:
         rows = list(
-            queryset.select_for_update(of=("self",), skip_locked=skip_locked).filter(condition).order_by("pk")
+            queryset.select_for_update(of=("self",), skip_locked=skip_locked, no_key=True)
+            .filter(condition)
+            .order_by("pk")
         )
     except OperationalError as exc:
         if is_lock_timeout(exc):
@@ -196,7 +206,9 @@ class PreparedLock:
     def __init__(self, build: Callable[[], models.QuerySet], *, by_condition: bool = False):
         self._build = build
         self._by_condition = by_condition
-        self._query = PreparedQuery(lambda: build().select_for_update(of=("self",)).order_by("pk"))
+        self._query = PreparedQuery(
+            lambda: build().select_for_update(of=("self",), no_key=True).order_by("pk")
+        )
         self._label: str | None = None
 
     def __call__(self, *, pks: Iterable[int] = (), **values) -> list[models.Model]:

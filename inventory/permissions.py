@@ -50,10 +50,11 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            found = Permission.objects.all()
+            found = Permission.objects.order_by()
             if not user_obj.is_superuser:
                 own = Permission.user_set.through.objects.filter(user_id=user_obj.pk)
-                grouped = Permission.group_set.through.objects.filter(group__user=user_obj.pk)
+                groups = type(user_obj).groups.through.objects.filter(user_id=user_obj.pk)
+                grouped = Permission.group_set.through.objects.filter(group_id__in=groups.values("group_id"))
                 found = found.filter(
                     Q(pk__in=own.values("permission_id")) | Q(pk__in=grouped.values("permission_id"))
                 )

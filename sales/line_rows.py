@@ -171,7 +171,7 @@ def default_hidden(header: SalesHeader) -> frozenset[str]:
     return frozenset({"qty_to_invoice", "quantity_invoiced"}) if header.is_open else frozenset()
 
 
-SESSION_KEY = f"column-choice:{GRID}"
+COLUMNS_SESSION_KEY = f"column-choice:{GRID}"
 
 
 def _choice(request) -> dict[str, list[str]]:
@@ -179,14 +179,14 @@ def _choice(request) -> dict[str, list[str]]:
     session, where login puts it (`remember_choice_at_login`) and `choose_columns` keeps it current, so
     a page or a row answer reads no table for it; a session from before that reads it once."""
     session = getattr(request, "session", None)
-    if session is not None and SESSION_KEY in session:
-        return session[SESSION_KEY]
+    if session is not None and COLUMNS_SESSION_KEY in session:
+        return session[COLUMNS_SESSION_KEY]
     user = request.user
     if not user.is_authenticated:
         return {}
     choice = _stored_choice(user)
     if session is not None:
-        session[SESSION_KEY] = choice  # a session from before logins kept it: read once, then kept
+        session[COLUMNS_SESSION_KEY] = choice  # a session from before logins kept it: read once, then kept
     return choice
 
 
@@ -210,13 +210,13 @@ def choose_columns(request, shown: set[str]) -> None:
     keys = [c.key for c in HIDEABLE]
     choice = {"shown": [k for k in keys if k in shown], "hidden": [k for k in keys if k not in shown]}
     ColumnChoice.objects.update_or_create(user=request.user, grid=GRID, defaults=choice)
-    request.session[SESSION_KEY] = choice
+    request.session[COLUMNS_SESSION_KEY] = choice
 
 
 def remember_choice_at_login(sender, request, user, **kwargs) -> None:
     """`user_logged_in`: put the user's "Choose columns" in the new session (login saves it anyway)."""
     if request is not None and hasattr(request, "session"):
-        request.session[SESSION_KEY] = _stored_choice(user)
+        request.session[COLUMNS_SESSION_KEY] = _stored_choice(user)
 
 
 @dataclass(frozen=True)

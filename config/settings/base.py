@@ -124,7 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 CSRF_FAILURE_VIEW = "inventory.permissions.csrf_failure"
 
 # Django's permission checks, with a user's permissions loaded in one query (inventory.permissions).
-AUTHENTICATION_BACKENDS = ["inventory.permissions.RoleBackend"]
+# ModelBackend stays listed so that sessions signed in through it before stay signed in; it asks no
+# query of its own, reading the permissions RoleBackend keeps on the user.
+AUTHENTICATION_BACKENDS = ["inventory.permissions.RoleBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -31,7 +31,7 @@ from inventory.models import ItemLedgerEntry, Reservation
 from inventory.prepared import Param, PreparedQuery
 
 from ..models import OUTSTANDING, SalesLine
-from .lines import save_sales_line
+from .lines import MSG_ORDER_COMPLETED, save_sales_line
 from .reservations import (
     MSG_FULLY_RESERVED,
     MSG_NOTHING_AVAILABLE,
@@ -400,6 +400,7 @@ class SupplyRow:
     current_reserved_quantity: Decimal
     cancellable_quantity: Decimal  # this line's reservations that Cancel removes (never the binding)
     unreserved_quantity: Decimal  # the line's
+    closed: str = ""  # why no reservation of the line may change at all (a Completed order)
 
     @property
     def total_available_quantity(self) -> Decimal:
@@ -410,13 +411,15 @@ class SupplyRow:
         """Why Reserve from Current Line would reserve nothing ("" if it may reserve). The sums are the
         engine's own supplies' (each supply's free quantity is never negative, I-2), so a row never
         says "nothing available" where the engine would find something."""
+        if self.closed:
+            return self.closed
         if self.unreserved_quantity <= 0:
             return MSG_FULLY_RESERVED
         return MSG_NOTHING_AVAILABLE if self.total_available_quantity <= 0 else ""
 
     @property
     def cancel_refusal(self) -> str:
-        return MSG_NOTHING_TO_CANCEL if self.cancellable_quantity <= 0 else ""
+        return self.closed or (MSG_NOTHING_TO_CANCEL if self.cancellable_quantity <= 0 else "")
 
 
 def supply_rows(line: SalesLine, *, figures: Figures | None = None) -> list[SupplyRow]:
@@ -438,6 +441,8 @@ def supply_rows(line: SalesLine, *, figures: Figures | None = None) -> list[Supp
         ),
     }
     unreserved = max(line.outstanding_quantity - figures[RESERVED_QUANTITY], ZERO)
+    header = line.header
+    closed = MSG_ORDER_COMPLETED.format(no=header.no) if header.is_completed else ""
     return [
         SupplyRow(
             supply_type=supply_type,
@@ -447,14 +452,17 @@ def supply_rows(line: SalesLine, *, figures: Figures | None = None) -> list[Supp
             current_reserved_quantity=current,
             cancellable_quantity=cancellable,
             unreserved_quantity=unreserved,
+            closed=closed,
         )
         for supply_type, (total, reserved, current, cancellable) in totals.items()
     ]
 
 
 def auto_reserve_refusal(rows: list[SupplyRow]) -> str:
-    """Why Auto Reserve would reserve nothing ("" if it may): fully reserved, or nothing free on any
-    supply the line may reserve from (the rows' sums, as for `SupplyRow.reserve_refusal`)."""
+    """Why Auto Reserve would reserve nothing ("" if it may): a Completed order, fully reserved, or
+    nothing free on any supply the line may reserve from (the rows' sums, as for
+    `SupplyRow.reserve_refusal`; the engine itself would answer that full automatic reservation is not
+    possible)."""
     refusals = {row.reserve_refusal for row in rows}
     return refusals.pop() if len(refusals) == 1 else ""
 

@@ -7,7 +7,8 @@ Every operation locks, in the project's one order (`inventory.locks`), the sales
 assembly orders it may reserve from (and its linked one), then the line's item, and only then reads
 what is available: a reservation is judged and written under the lock of its supply (I-6), so an entry
 is never reserved beyond its Remaining Quantity nor an assembly order beyond its own, even while
-another user changes that order's Quantity (R-RES-7, X-6).
+another user changes that order's Quantity (R-RES-7, X-6). An action on item ledger entries alone
+locks no assembly order but the linked one (see `_locked_line`).
 """
 
 from __future__ import annotations
@@ -213,9 +214,12 @@ def _locked_line(line: SalesLine, *, supply_type: str = "") -> SalesLine:
     order it may reserve from, and its item; re-read the line (see the module doc).
 
     An action on the item ledger entries alone (`supply_type` ILE) locks only the linked order, if any:
-    it reads no other order's Remaining Quantity, and the entries it judges are under the item's lock.
-    Another order's reservation of this line can only go away meanwhile (deleted with its order), and
-    then the action reserves less than it might, never more than the line needs."""
+    it reads no other order's Remaining Quantity, and the entries and their reservations are under the
+    item's lock (every writer of them takes it, posting an assembly order's output included). What the
+    line holds on another assembly order can meanwhile only shrink (the order's Quantity lowered, the
+    order deleted) or move onto the order's output entry under the item's lock (the same total): the
+    line's Reserved Quantity only grows under the line's lock, held here. So the action may reserve
+    less than it could, never more than the line needs (I-3)."""
     header = lock_order(line.header)
     line = lock_line(header, line.pk)
     if supply_type == SupplyType.ITEM_LEDGER_ENTRY:

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
 
 from inventory.permissions import ROLES, SALES_ORDER_PROCESSOR, WAREHOUSE_WORKER, RoleBackend
 from tests.factories import UserFactory
@@ -50,3 +51,11 @@ def test_one_query_then_cached_on_the_user(django_assert_num_queries):
         assert backend.has_perm(user, "sales.change_salesline")
         assert backend.has_perm(user, "inventory.add_reservation")
         assert not backend.has_perm(user, "auth.delete_user")
+
+
+def test_a_session_signed_in_through_model_backend_stays_signed_in(client):
+    """Sessions from before RoleBackend name Django's ModelBackend: it stays listed, so they go on."""
+    user = UserFactory(roles=(SALES_ORDER_PROCESSOR,))
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse("sales:order-new"))
+    assert response.status_code == 200 and response.wsgi_request.user == user

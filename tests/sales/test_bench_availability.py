@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -32,6 +33,9 @@ def test_builds_a_consistent_data_set_and_measures_every_operation():
     for operation in (*operations, *cards):
         assert f"{operation} " in report
     assert "FAILED" not in report
+    rows = re.findall(r"^(.+?)\s+(?:ordinary|hot)\s+[\d.]+\s+[\d.]+\s+(\d+)\s", report, re.MULTILINE)
+    assert len(rows) == 2 * len((*operations, *cards))
+    assert all(int(queries) > 0 for _, queries in rows), rows  # every request's queries are counted
     assert "500/10 lines" in report  # issue 10: the card's ratio is checked
     assert "× SQL floor" in report  # issue 10: the FactBox against its own statements run raw
     assert ItemLedgerEntry.objects.count() == pytest.approx(300, abs=5)

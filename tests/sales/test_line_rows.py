@@ -7,9 +7,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sales.line_rows import COLUMNS, GRID, HIDEABLE, SESSION_KEY
+from sales.line_rows import COLUMNS, COLUMNS_SESSION_KEY, GRID, HIDEABLE
 from sales.models import ColumnChoice
 from sales.services.orders import release_sales_order
 from tests.factories import UserFactory
@@ -115,12 +117,17 @@ def test_choose_columns_comes_with_the_session(seed, user, client):
     seed.line(header, quantity=2)
     ColumnChoice.objects.create(user=user, grid=GRID, shown=["qty_to_invoice"], hidden=["quantity_invoiced"])
     client.force_login(user)
-    assert client.session[SESSION_KEY] == {"shown": ["qty_to_invoice"], "hidden": ["quantity_invoiced"]}
-    assert "qty_to_invoice" in headers(client.get(header.get_absolute_url()).content.decode())
+    assert client.session[COLUMNS_SESSION_KEY] == {
+        "shown": ["qty_to_invoice"],
+        "hidden": ["quantity_invoiced"],
+    }
+    with CaptureQueriesContext(connection) as page:
+        assert "qty_to_invoice" in headers(client.get(header.get_absolute_url()).content.decode())
+    assert not [q for q in page.captured_queries if "sales_columnchoice" in q["sql"]]
 
     session = client.session
-    del session[SESSION_KEY]
+    del session[COLUMNS_SESSION_KEY]
     session.save()
     ColumnChoice.objects.filter(user=user).update(shown=[], hidden=["qty_to_invoice", "quantity_invoiced"])
     assert "qty_to_invoice" not in headers(client.get(header.get_absolute_url()).content.decode())
-    assert client.session[SESSION_KEY]["hidden"] == ["qty_to_invoice", "quantity_invoiced"]
+    assert client.session[COLUMNS_SESSION_KEY]["hidden"] == ["qty_to_invoice", "quantity_invoiced"]

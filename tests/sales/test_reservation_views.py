@@ -13,7 +13,8 @@ from django.urls import reverse
 from assembly.services import create_assembly_order
 from inventory.models import Reservation
 from sales.models import SalesLine
-from sales.services.lines import save_sales_line
+from sales.services.invoicing import PostChoice, post_sales_order
+from sales.services.lines import MSG_ORDER_COMPLETED, save_sales_line
 from sales.services.reservations import (
     MSG_FULLY_RESERVED,
     MSG_NOTHING_AVAILABLE,
@@ -25,6 +26,7 @@ from sales.services.reservations import (
 )
 from tests.factories import PERMISSION_QUERIES, ItemFactory, post_stock
 from tests.sales.test_reservations import fresh
+from tests.sales.test_shipping import seed_steps_1_to_5
 from tests.test_fuzz import changed, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -330,6 +332,14 @@ def test_actions_enable_as_they_can_do_something(seed, user_client):
     assert actions[("ILE", RESERVE)] == ""
     assert actions[("ASM", RESERVE)] == MSG_NOTHING_AVAILABLE
     assert actions[("ILE", CANCEL)] == actions[("ASM", CANCEL)] == MSG_NOTHING_TO_CANCEL
+    before = snapshot()  # sent anyway, the disabled ones are refused with their reason, changing nothing
+    for action, supply, message in (
+        ("reserve-from-current-line", "ASM", MSG_NOTHING_AVAILABLE),
+        ("cancel", "ILE", MSG_NOTHING_TO_CANCEL),
+    ):
+        response = user_client.post(url("reservation-action", line, action), {"supply_type": supply}, **HTMX)
+        assert response.status_code == 422 and message in response.content.decode()
+    assert changed(before, snapshot()) == {}
 
     response = user_client.post(
         url("reservation-action", line, "reserve-from-current-line"), {"supply_type": "ILE"}, **HTMX
@@ -360,3 +370,12 @@ def test_a_reservation_on_a_standalone_order_can_be_cancelled_but_not_the_bindin
     )
     assert _actions(response.content.decode())[("ASM", CANCEL)] == MSG_NOTHING_TO_CANCEL
     assert Reservation.objects.get(sales_line=line).binding
+
+
+def test_a_completed_orders_dialog_disables_every_action_with_the_reason(seed, user_client):
+    """X-7: a Completed order's Reservation page (reachable by its URL) offers nothing, and says why."""
+    header, line = seed_steps_1_to_5(seed)
+    post_sales_order(header=header, choice=PostChoice.SHIP_AND_INVOICE)
+    actions = _actions(user_client.get(url("reservation", line), **HTMX).content.decode())
+    reason = MSG_ORDER_COMPLETED.format(no=header.no)
+    assert set(actions.values()) == {reason} and len(actions) == 5

@@ -3,6 +3,8 @@
 # make check-deploy  `check --deploy` with the production settings and example environment variables
 # make bench         time posting a 1,000-line item journal and a 50-line Post (Ship) on the configured database
 # make bench-availability  FactBox, Reservation page, Reserve, a line edit and the order card on a large data set
+# make serve         production server: migrate, collectstatic, gunicorn (config.settings.production, DATABASE_URL)
+# make smoke         start `make serve` on a fresh PostgreSQL database, sign in and fetch a page over HTTP
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,6 +12,10 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 BENCH_ARGS ?= --lines 1000 --repeat 5
 AVAILABILITY_ARGS ?=
+# make serve: where gunicorn listens and how many worker processes it runs (about 2 per core).
+SERVE_ADDR ?= 127.0.0.1:8000
+SERVE_WORKERS ?= 4
+SMOKE_DATABASE_URL ?= postgres://app:app@127.0.0.1:5432/app_smoke
 
 # Stamp files: pip runs again only when a requirements file is newer than its stamp.
 RUNTIME_STAMP := $(VENV)/.installed-requirements
@@ -21,7 +27,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_ALLOWED_HOSTS=example.com \
 	DATABASE_URL=postgres://app:app@127.0.0.1:5432/app
 
-.PHONY: run test lint check-migrations check-deploy pytest bench bench-availability
+.PHONY: run test lint check-migrations check-deploy pytest bench bench-availability serve smoke
 
 run: $(RUNTIME_STAMP)
 	$(MANAGE) migrate
@@ -62,6 +68,17 @@ else
 	$(MANAGE) migrate -v0
 	$(MANAGE) bench_availability $(AVAILABILITY_ARGS)
 endif
+
+# Production settings need DATABASE_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (environment or .env).
+serve: PROD := DJANGO_SETTINGS_MODULE=config.settings.production
+serve: $(RUNTIME_STAMP)
+	$(PROD) $(MANAGE) migrate --noinput
+	$(PROD) $(MANAGE) collectstatic --noinput -v0
+	$(PROD) exec $(BIN)/gunicorn config.wsgi --bind $(SERVE_ADDR) --workers $(SERVE_WORKERS) \
+		--access-logfile -
+
+smoke: $(RUNTIME_STAMP)
+	$(BIN)/python load/smoke.py --database-url $(SMOKE_DATABASE_URL)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \

@@ -55,7 +55,9 @@ def prepare_load_test(*, users: int, stock: Decimal, password: str) -> list[str]
     names = [f"{LOAD_USER_PREFIX}{n:02d}" for n in range(1, users + 1)]
     with transaction.atomic():
         for name in names:
-            user, _ = accounts.update_or_create(username=name, defaults={"password": hashed, "is_active": True})
+            user, _ = accounts.update_or_create(
+                username=name, defaults={"password": hashed, "is_active": True}
+            )
             user.groups.add(role)
     return names
 

@@ -11,9 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from inventory.models import Item
+from sales.models import SalesHeader
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_reservation_browser import open_order_with_kit_line
 from tests.factories import UserFactory
-from tests.sales.conftest import Seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,14 +49,9 @@ def staff_page(page, live_server, violations):
 
 def test_the_main_pages_and_their_htmx_parts_pass_the_policy(staff_page, live_server, violations, screenshot):
     page = staff_page
-    header = Seed().order()
-    page.goto(live_server.url + header.get_absolute_url())
+    row = open_order_with_kit_line(page, live_server)
+    header = SalesHeader.objects.get()
     new_row = page.locator("tr.new-line")
-    new_row.get_by_label("No.").fill("KIT")
-    new_row.get_by_label("Quantity", exact=True).fill("10")
-    new_row.get_by_label("Quantity", exact=True).press("Enter")
-    row = page.locator("#sales-lines tbody tr").first
-    expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("10")
 
     qato = row.get_by_label("Qty. to Assemble to Order")  # a cell saved by app.js's queue
     qato.fill("7")

@@ -76,12 +76,14 @@ else
 endif
 
 # Production settings need DATABASE_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (environment or .env).
+# No control socket: gunicorn 27 puts it at one path per user (~/.gunicorn/gunicorn.ctl), so two servers
+# on one machine (the smoke and load tests, several checkouts) would take it from each other.
 serve: PROD := DJANGO_SETTINGS_MODULE=config.settings.production
 serve: $(RUNTIME_STAMP)
 	$(PROD) $(MANAGE) migrate --noinput
 	$(PROD) $(MANAGE) collectstatic --noinput -v0
 	$(PROD) exec $(BIN)/gunicorn config.wsgi --bind $(SERVE_ADDR) --workers $(SERVE_WORKERS) \
-		--access-logfile -
+		--access-logfile - --no-control-socket
 
 smoke: $(RUNTIME_STAMP)
 	$(BIN)/python load/smoke.py --database-url $(SMOKE_DATABASE_URL)

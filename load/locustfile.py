@@ -3,9 +3,10 @@ pages the browser uses, as htmx sends them.
 
 Each user signs in through the login form, then repeats: create a sales order for the assemble-to-order
 workstation, add a line (Quantity 2), change its Qty. to Assemble to Order to 1 (one cell, as the grid
-saves it), open the line's FactBox, open the Reservation dialog and Auto Reserve, release, Post with Ship
-(the form carries the plan fingerprint the dialog shows), open the posted shipment and undo its line,
-then Post with Ship and Invoice, which completes the order; now and then it looks at lists.
+saves it), open the line's FactBox, add a second line sold from stock (a monitor), open the first
+line's Reservation dialog and Auto Reserve, release, Post with Ship (the form carries the plan
+fingerprint the dialog shows), open the posted shipment and undo its first line, then Post with Ship
+and Invoice, which completes the order; now and then it looks at lists.
 
 What the app answers on purpose under contention is not a failure: 409 "Another user is changing …
 Try again." (a lock wait that ran out), and 422 where a posting or reservation was refused because the
@@ -33,6 +34,7 @@ USER_NAMES = os.environ.get("LOAD_USER_NAMES", "load01").split(",")
 PASSWORD = os.environ.get("LOAD_PASSWORD", "load-test")
 CUSTOMER = "10000"  # Adatum Corporation, ships from MAIN (no bins, no picks)
 ATO_ITEM = "WS-CUSTOM"
+STOCK_ITEM = "MONITOR-27"
 MSG_TRY_AGAIN = "Try again."
 refusals: Counter[str] = Counter()  # what the app refused on purpose, by step and status
 _next_user = count()
@@ -176,6 +178,14 @@ class SalesOrderProcessor(HttpUser):
             data={f"{prefix}-qty_to_assemble_to_order": "1"},
         )
         self.get(f"/sales/orders/{order}/lines/{line}/factbox/", "line factbox", htmx=True)
+        form = Forms(lines.text).action(r"/lines/$")  # a second line, from stock
+        self.send(
+            "POST",
+            form["action"],
+            "add line",
+            htmx=True,
+            data=form["fields"] | {"new-item": STOCK_ITEM, "new-quantity": "1"},
+        )
 
         dialog = self.get(f"/sales/orders/{order}/lines/{line}/reservation/", "reservation dialog", htmx=True)
         form = Forms(dialog.text).action(r"/auto-reserve/$")

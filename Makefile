@@ -3,6 +3,9 @@
 # make check-deploy  `check --deploy` with the production settings and example environment variables
 # make bench         time posting a 1,000-line item journal and a 50-line Post (Ship) on the configured database
 # make bench-availability  FactBox, Reservation page, Reserve, a line edit and the order card on a large data set
+# make serve         production server: migrate, collectstatic, gunicorn (config.settings.production, DATABASE_URL)
+# make smoke         start `make serve` on a fresh PostgreSQL database, sign in and fetch a page over HTTP
+# make load          load test: gunicorn on a fresh PostgreSQL database, locust headless, check_invariants
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,10 +13,19 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 BENCH_ARGS ?= --lines 1000 --repeat 5
 AVAILABILITY_ARGS ?=
+# make serve: where gunicorn listens and how many worker processes it runs (about 2 per core).
+SERVE_ADDR ?= 127.0.0.1:8000
+SERVE_WORKERS ?= 4
+# make load: simulated users, how long, and the PostgreSQL database it drops and creates each run.
+LOAD_USERS ?= 50
+LOAD_TIME ?= 90s
+LOAD_DATABASE_URL ?= postgres://app:app@127.0.0.1:5432/app_load
+SMOKE_DATABASE_URL ?= postgres://app:app@127.0.0.1:5432/app_smoke
 
 # Stamp files: pip runs again only when a requirements file is newer than its stamp.
 RUNTIME_STAMP := $(VENV)/.installed-requirements
 DEV_STAMP := $(VENV)/.installed-requirements-dev
+LOAD_STAMP := $(VENV)/.installed-requirements-load
 
 # Example production environment for the deploy check: nothing here is a real secret.
 DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
@@ -21,7 +33,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_ALLOWED_HOSTS=example.com \
 	DATABASE_URL=postgres://app:app@127.0.0.1:5432/app
 
-.PHONY: run test lint check-migrations check-deploy pytest bench bench-availability
+.PHONY: run test lint check-migrations check-deploy pytest bench bench-availability serve smoke load
 
 run: $(RUNTIME_STAMP)
 	$(MANAGE) migrate
@@ -63,6 +75,22 @@ else
 	$(MANAGE) bench_availability $(AVAILABILITY_ARGS)
 endif
 
+# Production settings need DATABASE_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (environment or .env).
+# No control socket: gunicorn 27 puts it at one path per user (~/.gunicorn/gunicorn.ctl), so two servers
+# on one machine (the smoke and load tests, several checkouts) would take it from each other.
+serve: PROD := DJANGO_SETTINGS_MODULE=config.settings.production
+serve: $(RUNTIME_STAMP)
+	$(PROD) $(MANAGE) migrate --noinput
+	$(PROD) $(MANAGE) collectstatic --noinput -v0
+	$(PROD) exec $(BIN)/gunicorn config.wsgi --bind $(SERVE_ADDR) --workers $(SERVE_WORKERS) \
+		--access-logfile - --no-control-socket
+
+smoke: $(RUNTIME_STAMP)
+	$(BIN)/python load/smoke.py --database-url $(SMOKE_DATABASE_URL)
+
+load: $(LOAD_STAMP)
+	$(BIN)/python load/run.py --users $(LOAD_USERS) --time $(LOAD_TIME) --database-url $(LOAD_DATABASE_URL)
+
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed (set PYTHON=python3.x)"; exit 1; }
@@ -71,6 +99,11 @@ $(BIN)/python:
 $(RUNTIME_STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
 	touch $@
+
+# requirements-load.txt includes requirements.txt as well.
+$(LOAD_STAMP): requirements.txt requirements-load.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-load.txt
+	touch $(RUNTIME_STAMP) $@
 
 # requirements-dev.txt includes requirements.txt, so this install satisfies both stamps.
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python

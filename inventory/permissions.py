@@ -19,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import csrf
 
@@ -37,7 +40,12 @@ MSG_FORBIDDEN = "You do not have permission to do this."
 MSG_CSRF = "This page has expired (its security token is no longer valid). Reload the page and try again."
 MSG_NEEDS = "It needs “{permissions}”, which comes with the {roles} role; ask your administrator for it."
 MSG_NEEDS_NO_ROLE = "It needs “{permissions}”; ask your administrator for it."
+MSG_LOCKED_OUT = (
+    "Too many failed sign-ins for this user name. Sign-in is locked for {minutes} minutes; try again "
+    "then, or ask your administrator to unlock it."
+)
 FORBIDDEN_STATUS = 403
+LOCKED_OUT_STATUS = 429
 
 
 class RoleBackend(ModelBackend):
@@ -122,6 +130,19 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if request.headers.get("hx-request") == "true":  # the htmx middleware has not run yet
         return _alert(request, MSG_CSRF)
     return csrf.csrf_failure(request, reason=reason)
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """`AXES_LOCKOUT_CALLABLE`: a sign-in refused by django-axes is the login page again, saying why and
+    for how long (HTTP 429), with the user name kept; the password is not checked meanwhile."""
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        "form": form,
+        "next": request.POST.get("next", ""),
+        "locked_out": MSG_LOCKED_OUT.format(minutes=minutes),
+    }
+    return render(request, "registration/login.html", context, status=LOCKED_OUT_STATUS)
 
 
 def _alert(request: HttpRequest, message: str) -> HttpResponse:

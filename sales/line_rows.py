@@ -346,10 +346,11 @@ class LineRows:
         return f"{td}{text}</td>"
 
     def _factbox_trigger(self, pk: int) -> str:
-        condition = f"document.getElementById('factbox')?.dataset.line !== '{pk}'"
+        # static/js/app.js sends `ato:select-line` to the row when the user clicks or enters a row whose
+        # line the FactBox does not show yet (an htmx event filter would need eval, which the CSP forbids).
         return (
-            f'\n    <span hidden hx-get="{self.url("line-factbox", pk)}" hx-trigger="focusin[{condition}] '
-            f'from:closest tr, click[{condition}] from:closest tr"\n'
+            f'\n    <span hidden data-factbox-line="{pk}" hx-get="{self.url("line-factbox", pk)}" '
+            'hx-trigger="ato:select-line from:closest tr"\n'
             '          hx-target="#factbox" hx-swap="outerHTML" hx-sync="#factbox:replace"></span>'
         )
 

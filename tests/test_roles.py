@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -181,6 +182,10 @@ ADMIN_RIGHTS = {
     "assembly.postedassemblyheader": "v",
     "auth.user": "",  # users and groups: the superuser's
     "auth.group": "",
+    # django-axes' records of sign-ins and lockouts: the superuser's (or `manage.py axes_reset`).
+    "axes.accessattempt": "",
+    "axes.accesslog": "",
+    "axes.accessfailurelog": "",
 }
 # A model's admin page (the route after admin/<app>/<model>/) and the right its GET and POST need.
 ADMIN_PAGES = {
@@ -440,7 +445,8 @@ def refused(response, pattern: Pattern) -> bool:
 
 class RolesWorld(World):
     """test_fuzz's world, plus a released order at SILVER whose line has no pick yet (Create
-    Inventory Pick) and the number of a posted shipment (Find entries)."""
+    Inventory Pick), the number of a posted shipment (Find entries) and django-axes' records of a failed
+    sign-in (its admin pages)."""
 
     def __init__(self, *, user, superuser):
         super().__init__(user=user, staff_user=superuser, user_client=Client())
@@ -456,6 +462,15 @@ class RolesWorld(World):
         self.register_no = ItemRegister.objects.order_by("no").first().no
         pick = InventoryPickHeader.objects.get(pk=self.pks["PICK"])
         self.pick_fingerprint = pick_fingerprint(list(pick.lines.order_by("line_no")))
+        attempt = {
+            "username": "nobody",
+            "ip_address": "10.0.0.1",
+            "user_agent": "test",
+            "path_info": "/login/",
+        }
+        AccessAttempt.objects.create(**attempt, failures_since_start=1)
+        AccessLog.objects.create(**attempt)
+        AccessFailureLog.objects.create(**attempt)
 
 
 def role_user(role: str):

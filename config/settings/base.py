@@ -4,9 +4,11 @@ The defaults make a fresh checkout run as a local development server on an SQLit
 overrides them through environment variables (see `.env.example`) and `config.settings.production`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -29,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
     # Dependencies point one way: inventory <- assembly <- sales.
     "inventory",
     "assembly",
@@ -37,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -49,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "inventory.middleware.LockTimeoutMiddleware",
+    # Last, as django-axes asks: it turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,13 +127,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name from one
+# address, that pair is refused for AXES_COOLOFF_TIME, with the reason on the login page (HTTP 429).
+# A success resets the count. Behind a proxy every client has the proxy's REMOTE_ADDR, which makes the
+# lockout per user name (still per pair, so other users can sign in).
+# axes first (it refuses a locked-out sign-in), then Django's permission checks with a user's permissions
+# loaded in one query (inventory.permissions.RoleBackend). ModelBackend stays listed so that sessions
+# signed in through it before stay signed in; it asks no query of its own, reading the permissions
+# RoleBackend keeps on the user.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "inventory.permissions.RoleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "inventory.permissions.login_locked_out"
+
+# Sessions end when the browser closes, and at the latest a working day after signing in.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Content security policy (django-csp): scripts, styles and everything else from this site only; no
+# inline script or style (static/js/app.js holds the handlers, app.css htmx's indicator styles), no
+# eval (htmx-config allowEval false), no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # R-ROLE-1: a failed CSRF check of an htmx request says so in the page (inventory.permissions).
 CSRF_FAILURE_VIEW = "inventory.permissions.csrf_failure"
 
-# Django's permission checks, with a user's permissions loaded in one query (inventory.permissions).
-# ModelBackend stays listed so that sessions signed in through it before stay signed in; it asks no
-# query of its own, reading the permissions RoleBackend keeps on the user.
-AUTHENTICATION_BACKENDS = ["inventory.permissions.RoleBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -218,3 +218,24 @@
     kept = null;
   });
 })();
+
+// The content security policy allows no inline script (no on…= handlers, no htmx event filters, which
+// need eval): what they did is done here.
+(function () {
+  // A form with data-confirm asks first (a plain form; htmx forms use hx-confirm).
+  document.addEventListener("submit", function (event) {
+    const message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+  // Clicking or entering a row of the lines grid shows its line in the Sales Line Details FactBox,
+  // unless the FactBox shows it already: the row's hidden trigger listens for `ato:select-line`.
+  function selectLine(event) {
+    const row = event.target.closest && event.target.closest("tr");
+    const trigger = row && row.querySelector("[data-factbox-line]");
+    const factbox = document.getElementById("factbox");
+    if (!trigger || !factbox || factbox.dataset.line === trigger.dataset.factboxLine) return;
+    htmx.trigger(row, "ato:select-line");
+  }
+  document.addEventListener("focusin", selectLine);
+  document.addEventListener("click", selectLine);
+})();

@@ -10,6 +10,7 @@ from django.db import connection
 
 from inventory.permissions import ADMINISTRATOR, ASSEMBLY_MANAGER, SALES_ORDER_PROCESSOR, WAREHOUSE_WORKER
 from tests.factories import PASSWORD, UserFactory
+from tests.invariants import check_invariants_passes
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a thread
 # with a running loop unless told otherwise. Test-only: never set in any settings module.
@@ -48,6 +49,20 @@ def browser_type_launch_args(browser_type_launch_args):
 def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL (select_for_update is a no-op on SQLite)")
+
+
+@pytest.fixture
+def invariants_hold_afterwards(request):
+    """After a transactional test, before its flush empties the database: `check_invariants` passes.
+
+    A test that needs PostgreSQL is skipped first; the database fixture is set up here, inside this
+    fixture, so that it is torn down (flushed) after this fixture's check.
+    """
+    if "postgres_only" in request.fixturenames:
+        request.getfixturevalue("postgres_only")
+    request.getfixturevalue("transactional_db")
+    yield
+    check_invariants_passes()
 
 
 @pytest.fixture

@@ -50,3 +50,9 @@ def page_as(page, live_server, transactional_db):
         return sign_in(page, live_server, UserFactory(username=username, roles=[role]))
 
     return sign_in_as
+
+
+@pytest.fixture(autouse=True)
+def _check_invariants(invariants_hold_afterwards):
+    """Every browser test ends with `manage.py check_invariants` on what its requests committed
+    (issue 11 part 4)."""

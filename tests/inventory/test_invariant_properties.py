@@ -82,6 +82,7 @@ from tests.factories import (
     UserFactory,
     post_stock,
 )
+from tests.invariants import check_invariants_passes
 from tests.sales.conftest import Seed
 
 pytestmark = pytest.mark.django_db
@@ -552,6 +553,7 @@ def run(world: World, sequence) -> None:
             if guard is not None:
                 guard.check(refused)
             assert_invariants()
+        check_invariants_passes()  # and so does manage.py check_invariants (issue 11 part 4)
         transaction.set_rollback(True)
 
 

@@ -55,7 +55,8 @@ def test_clean_books_pass(books):
 
 
 def raw(sql: str, *params) -> None:
-    """Write behind the ORM's (and the append-only guard's) back, as a bad import or a bug could."""
+    """Write behind the ORM's back, as a bad import or a bug could (the database's append-only
+    triggers still refuse changes of posted columns; Remaining Quantity is not one of them)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -74,6 +75,23 @@ def over_reserve():
         location=entry.location,
         quantity=entry.remaining_quantity + 1000,
     )
+
+
+def invoice_without_its_lines():
+    """A posted invoice whose amount its lines do not add up to (I-5). Posted documents are
+    append-only, also in the database, so the violation is planted by an INSERT: a copy of the
+    invoice header without its lines."""
+    invoice = SalesInvoiceHeader.objects.get()
+    invoice.pk, invoice.no = None, f"{invoice.no}-COPY"
+    invoice.save()
+
+
+def entry_without_a_register():
+    """An entry posted after registers began but naming none (R-AUD-1). Entries are append-only, also
+    in the database, so it is planted by an INSERT: a copy of the latest entry without its register."""
+    entry = ItemLedgerEntry.objects.order_by("-entry_no").first()
+    entry.pk, entry.register_id = None, None
+    ItemLedgerEntry.objects.bulk_create([entry])  # the model refuses save() of an entry: append-only
 
 
 PLANTS = {
@@ -112,10 +130,7 @@ PLANTS = {
     ),
     "I-5 entry without a register": (
         "I-5",
-        lambda: raw(
-            f"UPDATE {table(ItemLedgerEntry)} SET register_id = NULL WHERE entry_no = "
-            f"(SELECT MAX(entry_no) FROM {table(ItemLedgerEntry)})"
-        ),
+        lambda: entry_without_a_register(),
         "posted without an Item Register (R-AUD-1)",
     ),
     "I-5 register without entries": (
@@ -127,8 +142,8 @@ PLANTS = {
     ),
     "I-5 invoice amount": (
         "I-5",
-        lambda: SalesInvoiceHeader.objects.update(amount=D("1.00")),
-        "Σ line amounts 5,000.00",
+        lambda: invoice_without_its_lines(),
+        "Amount 5,000.00, Σ line amounts 0.00",
     ),
 }
 

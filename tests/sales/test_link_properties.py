@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sales.models import SalesLine
 from sales.services.lines import ReopenConfirmationRequired, delete_sales_line, save_sales_line
 from sales.services.orders import release_sales_order, reopen_sales_order, update_sales_header
+from tests.invariants import check_invariants_passes
 from tests.sales.conftest import SilverSeed
 from tests.sales.test_ato_link import assert_link_invariants
 
@@ -98,4 +99,5 @@ def test_i_3_link_invariants_hold_after_any_edit_sequence(db, sequence):
                 pass  # a refusal must change nothing: the invariants below still hold
             for each in SalesLine.objects.filter(header=header):
                 assert_link_invariants(each)
+        check_invariants_passes()  # and so does manage.py check_invariants (issue 11 part 4)
         transaction.set_rollback(True)

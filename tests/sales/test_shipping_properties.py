@@ -29,6 +29,7 @@ from sales.services.reservations import (
 )
 from sales.services.shipping import post_shipment
 from tests.factories import post_stock
+from tests.invariants import check_invariants_passes
 from tests.sales.conftest import Seed
 from tests.sales.test_reservations import assert_reservation_invariants, edit, fresh
 
@@ -128,4 +129,5 @@ def test_i_1_to_i_4_hold_after_any_sequence_of_partial_shipments(db, sequence):
             assert 0 <= line.qty_to_ship <= line.outstanding_quantity
             assert_reservation_invariants()
             assert_ledger_invariants()
+        check_invariants_passes()  # and so does manage.py check_invariants (issue 11 part 4)
         transaction.set_rollback(True)

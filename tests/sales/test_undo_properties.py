@@ -57,6 +57,7 @@ from sales.services.reservations import SupplyType, reserve_from_current_line
 from sales.services.shipping import MSG_NOTHING_TO_POST, post_shipment
 from sales.services.undo import MSG_UNDO_DONE, MSG_UNDO_INVOICED, undo_shipment_line
 from tests.factories import BinFactory, ItemFactory, LocationFactory
+from tests.invariants import check_invariants_passes
 from tests.sales.conftest import Seed
 from tests.sales.test_invoice_undo_faults import fault_world
 from tests.sales.test_reservations import assert_reservation_invariants, edit, fresh
@@ -366,6 +367,7 @@ def test_r_undo_1_ship_and_undo_round_trip_keeps_i_1_to_i_4(db, place, sequence,
         assert Reservation.objects.filter(sales_line=line, binding=False).total() == 3
         assert set(order.lines.values_list("consumed_quantity", flat=True)) == {D(0)}
         assert not ItemApplicationEntry.objects.filter(quantity__lte=0).exists()
+        check_invariants_passes()  # and so does manage.py check_invariants (issue 11 part 4)
         transaction.set_rollback(True)
 
 
@@ -512,4 +514,5 @@ def test_r_invc_1_r_undo_1_invoiced_shipments_are_never_undone_and_refusals_chan
             assert_reservation_invariants()
             assert_ledger_invariants()
             assert_invoicing_consistent()
+        check_invariants_passes()  # and so does manage.py check_invariants (issue 11 part 4)
         transaction.set_rollback(True)

@@ -584,15 +584,17 @@ class Builder:
             due = self.today + datetime.timedelta(days=rng.randint(-5, HORIZON_DAYS))
             status = AssemblyStatus.OPEN if rng.random() < 0.7 else AssemblyStatus.RELEASED
             docs.add_assembly(kit, q, rng.choice((0, q)), due, status)
-        # The measured documents: per benchmark item, orders of 10, 100 and 500 lines (the item, and every
-        # 5th line a kit assembled to order with its linked assembly order) and a one-line target order.
+        # The measured documents: per benchmark item, orders of 10, 100 and 500 lines and a one-line target
+        # order. The cards' lines are of the other stock items (not the benchmark items, whose demand the
+        # FactBox sums), every 5th a kit assembled to order with its linked assembly order.
         target_day = self.today + datetime.timedelta(days=TARGET_SHIPMENT_DAYS)
+        others = [item.pk for item in self.stock[2:]]
         for label, item in (("ORD", self.stock[0].pk), ("HOT", self.stock[1].pk)):
             for size in CARD_SIZES:
                 card = docs.add_header(f"{self.run}-CARD{size}-{label}", SalesStatus.OPEN)
                 for n in range(1, size + 1):
                     if n % CARD_KIT_EVERY:
-                        docs.add_line(card, 10000 * n, item, 1, target_day)
+                        docs.add_line(card, 10000 * n, others[n % len(others)], 1, target_day)
                         continue
                     kit = self.ato[n % plan.n_ato].pk
                     order = docs.add_assembly(kit, 1, 1, target_day, AssemblyStatus.OPEN)

@@ -239,3 +239,19 @@
   document.addEventListener("focusin", selectLine);
   document.addEventListener("click", selectLine);
 })();
+
+// The cell an answer puts the cursor in (`autofocus`: the new line's No. after Add line, the first cell
+// in error) gets it as the answer is swapped in, not when htmx settles it some 20 ms later: by then
+// the user may have clicked into another cell and begun typing, and htmx's late focus sent those
+// keystrokes into the new line's No. (a lost edit). The attribute is removed, so htmx focuses nothing.
+(function () {
+  document.addEventListener("htmx:afterSwap", function (event) {
+    let target = event.detail.target;
+    if (target && !target.isConnected && target.id) target = document.getElementById(target.id); // outerHTML
+    if (!target || !target.querySelector) return;
+    const cell = target.matches("[autofocus]") ? target : target.querySelector("[autofocus]");
+    if (!cell) return;
+    cell.removeAttribute("autofocus");
+    cell.focus();
+  });
+})();

@@ -213,3 +213,28 @@ def test_i_6_an_edit_refused_with_409_can_be_sent_again(logged_in_page, live_ser
     page.keyboard.press("Tab")
     page.wait_for_timeout(1000)
     assert SalesLine.objects.get(pk=line.pk).quantity == 12, (traffic.posted, traffic.statuses)
+
+
+def test_an_edit_begun_right_after_add_line_keeps_its_cell(logged_in_page, live_server):
+    """The new line's No. gets the cursor when Add line's answer is swapped in, not when htmx settles
+    it: a user who has already clicked into a cell of the new row keeps typing there. htmx's settle
+    delay is stretched to 400 ms so that the click lands in that window every time (with htmx's own
+    late autofocus, the "7" went into the new line's No. and the edit was lost)."""
+    page = logged_in_page
+    header = Seed().order()
+    page.goto(live_server.url + header.get_absolute_url())
+    page.evaluate("htmx.config.defaultSettleDelay = 400")
+    new_row = page.locator("tr.new-line")
+    new_row.get_by_label("No.").fill("KIT")
+    new_row.get_by_label("Quantity", exact=True).fill("10")
+    new_row.get_by_label("Quantity", exact=True).press("Enter")
+    row = page.locator("#sales-lines tbody tr").first
+    qato = row.get_by_label("Qty. to Assemble to Order")
+    qato.click()  # before the swap settles
+    page.wait_for_timeout(600)  # the settle has run
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    page.keyboard.press("Tab")
+    expect(row.locator("[data-caption='Reserved Quantity']")).to_have_text("7")
+    assert SalesLine.objects.get().qty_to_assemble_to_order == 7
+    expect(new_row.get_by_label("No.")).to_have_value("")

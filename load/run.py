@@ -42,7 +42,7 @@ def ms(value: str) -> str:
     return f"{float(value):.0f}"
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -52,17 +52,20 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
     parser.add_argument("--accounts", type=int, default=10, help="sign-ins the users share (default 10)")
     parser.add_argument("--database-url", default="postgres://app:app@127.0.0.1:5432/app_load")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    out = Path(tempfile.mkdtemp(prefix="load-"))
-    port = server.free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = server.production_env(args.database_url, port)
+
+def prepare(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """A database of its own, migrated, with the demo data, stock and the load test's sign-ins."""
     print(f"== preparing {args.database_url} (dropped and created)")
     server.recreate_database(args.database_url)
     server.manage(env, "migrate", "--noinput", "-v0")
     server.manage(env, "prepare_load_test", "--users", str(args.accounts), "--password", PASSWORD)
 
+
+def run_locust(args: argparse.Namespace, env: dict[str, str], port: int, out: Path) -> tuple[float, tuple]:
+    """Serve, run locust headless for the bounded time, stop the server; the seconds and load average."""
+    base = f"http://127.0.0.1:{port}"
     print(f"== make serve on {base}, {args.workers} workers (log: {out / 'server.log'})")
     process = server.start(env, port, workers=args.workers, log=out / "server.log")
     locust_env = {
@@ -82,19 +85,12 @@ def main() -> int:
         print(f"== locust: {args.users} users for {args.time}")
         started = time.monotonic()
         subprocess.run(command, env=locust_env, check=False)
-        elapsed = time.monotonic() - started
-        load = os.getloadavg()
+        return time.monotonic() - started, os.getloadavg()
     finally:
         server.stop(process)
 
-    stats = read_csv(out / "locust_stats.csv")
-    total = next(row for row in stats if row["Name"] == "Aggregated")
-    failures = read_csv(out / "locust_failures.csv")
-    locust_5xx = sum(int(row["Occurrences"]) for row in failures if re.match(r"HTTP 5\d\d", row["Error"]))
-    access_log = (out / "server.log").read_text(errors="replace")
-    server_5xx = len(re.findall(r'" 5\d\d ', access_log))
-    refusals = json.loads((out / "refusals.json").read_text()) if (out / "refusals.json").exists() else {}
 
+def print_steps(stats: list[dict], failures: list[dict], refusals: dict[str, int]) -> None:
     print(f"\n== per step (ms)\n{'step':<42} {'requests':>8} {'failed':>6} {'median':>7} {'p95':>7}")
     for row in sorted(stats, key=lambda r: r["Name"]):
         if row["Name"] != "Aggregated":
@@ -108,6 +104,24 @@ def main() -> int:
         "\n== refused on purpose (not failures): "
         + (", ".join(f"{k} {v}" for k, v in refusals.items()) or "none")
     )
+
+
+def main() -> int:
+    args = parse_args()
+    out = Path(tempfile.mkdtemp(prefix="load-"))
+    port = server.free_port()
+    env = server.production_env(args.database_url, port)
+    prepare(args, env)
+    elapsed, load = run_locust(args, env, port, out)
+
+    stats = read_csv(out / "locust_stats.csv")
+    total = next(row for row in stats if row["Name"] == "Aggregated")
+    failures = read_csv(out / "locust_failures.csv")
+    locust_5xx = sum(int(row["Occurrences"]) for row in failures if re.match(r"HTTP 5\d\d", row["Error"]))
+    access_log = (out / "server.log").read_text(errors="replace")
+    server_5xx = len(re.findall(r'" 5\d\d ', access_log))
+    refusals = json.loads((out / "refusals.json").read_text()) if (out / "refusals.json").exists() else {}
+    print_steps(stats, failures, refusals)
 
     print("\n== check_invariants")
     invariants = subprocess.run([sys.executable, "manage.py", "check_invariants"], cwd=server.ROOT, env=env)

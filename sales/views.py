@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assembly.services import availability_of, order_availability
-from inventory.figures import ZERO, format_quantity
+from inventory.figures import format_quantity
 from inventory.htmx import is_partial, paginate
 from inventory.models import Reservation
 from inventory.permissions import requires
@@ -636,7 +636,7 @@ def _reservation_context(
         "line": line,
         "quantity_to_reserve": line.outstanding_quantity,
         "reserved": reserved,
-        "unreserved": max(line.outstanding_quantity - reserved, ZERO),
+        "unreserved": rows[0].unreserved_quantity,  # the line's, the same on every row
         "rows": rows,
         "auto_reserve_refusal": auto_reserve_refusal(rows),  # an action that can do nothing is disabled
         "show": show,
